@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh clone: `make demo` and `make test`.
+# Both start with `make setup`, which is quick when nothing changed (stamp files).
+
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+SANDBOX_PORT ?= 8001
+DASHBOARD_PORT ?= 8000
+
+.PHONY: setup demo test lint typecheck pytest clean
+
+setup: $(VENV)/.installed node_modules/.installed var/.migrated
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required: make PYTHON=/path/to/python3.12 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Migrations re-run when any migration file changes; the stamp lives beside the SQLite file.
+var/.migrated: $(VENV)/.installed $(shell find . -path ./node_modules -prune -o -path ./$(VENV) -prune -o -path '*/migrations/*.py' -print)
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	touch $@
+
+demo: setup
+	$(BIN)/python manage.py run_demo --port $(DASHBOARD_PORT) --sandbox-port $(SANDBOX_PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy postpress_dashboard/postpress
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,76 @@
+"""`make demo`: the sandbox API and the dashboard side by side, with demo logins printed."""
+
+import socket
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+DEMO_LOGINS = (
+    ("demo-admin", "postpress-demo-admin", True),
+    ("demo-member", "postpress-demo-member", False),
+)
+
+
+class Command(BaseCommand):
+    help = "Start the sandbox API and the dashboard for a local demo."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8001)
+
+    def handle(self, *args: Any, port: int, sandbox_port: int, **options: Any) -> None:
+        ensure_demo_logins()
+        sandbox = start_sandbox(sandbox_port)
+        try:
+            self.print_banner(port, sandbox_port)
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            sandbox.terminate()
+            sandbox.wait(timeout=10)
+
+    def print_banner(self, port: int, sandbox_port: int) -> None:
+        lines = [
+            "",
+            f"postpress dashboard: http://127.0.0.1:{port}/",
+            f"sandbox API:         http://127.0.0.1:{sandbox_port}/api/v1",
+            "demo logins:",
+            *(f"  {username} / {password}" for username, password, _ in DEMO_LOGINS),
+            "",
+        ]
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+
+def ensure_demo_logins() -> None:
+    """Create the demo users, or reset their passwords to the printed ones."""
+    users = get_user_model()
+    for username, password, is_staff in DEMO_LOGINS:
+        user, _ = users.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = is_staff
+        user.save()
+
+
+def start_sandbox(port: int) -> subprocess.Popen[bytes]:
+    if _port_in_use(port):
+        raise CommandError(f"Port {port} is taken: pass another with SANDBOX_PORT=...")
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "run_sandbox"]
+    process = subprocess.Popen([*command, "--port", str(port)])  # noqa: S603
+    deadline = time.monotonic() + 15
+    while not _port_in_use(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise CommandError("The sandbox API did not start; see its output above.")
+        time.sleep(0.1)
+    return process
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

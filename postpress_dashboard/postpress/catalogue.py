@@ -1,0 +1,342 @@
+"""Every error the dashboard can meet, in words a person can act on.
+
+This is the only place user-facing error words live. Each entry says what happened and what the
+person can do, whether retrying the same request can help, and who can fix it. Documented API
+error types are keyed by their type (``errors/...``); failures that never produced an error
+envelope (no connection, an HTML page from a proxy, broken JSON) are keyed ``client/...``.
+Unknown types fall back to an entry for their HTTP status.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FixableBy(StrEnum):
+    """Who can make the request succeed."""
+
+    INPUT = "input"  # the person, by changing what they typed
+    ACCOUNT = "account"  # the linked account: reconnect or fix it in postpress
+    ADMIN = "admin"  # a team admin: the API key, its scopes or the subscription
+    PROVIDER = "provider"  # LinkedIn, Instagram, WhatsApp or Telegram
+    SERVICE = "service"  # postpress itself, or the network in between
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    message: str
+    retryable: bool
+    fixable_by: FixableBy
+
+
+def _input(message: str) -> CatalogueEntry:
+    return CatalogueEntry(message, retryable=False, fixable_by=FixableBy.INPUT)
+
+
+def _account(message: str, *, retryable: bool = False) -> CatalogueEntry:
+    return CatalogueEntry(message, retryable=retryable, fixable_by=FixableBy.ACCOUNT)
+
+
+def _admin(message: str) -> CatalogueEntry:
+    return CatalogueEntry(message, retryable=False, fixable_by=FixableBy.ADMIN)
+
+
+def _provider(message: str, *, retryable: bool = False) -> CatalogueEntry:
+    return CatalogueEntry(message, retryable=retryable, fixable_by=FixableBy.PROVIDER)
+
+
+def _service(message: str, *, retryable: bool = True) -> CatalogueEntry:
+    return CatalogueEntry(message, retryable=retryable, fixable_by=FixableBy.SERVICE)
+
+
+_RECONNECT = "Reconnect the account in postpress, then try again."
+_SUPPORT = "If it keeps happening, contact postpress support and quote the request id."
+
+CATALOGUE: dict[str, CatalogueEntry] = {
+    # 400: the request itself
+    "errors/invalid_parameters": _input(
+        "Some of the details you entered were not accepted. Check the fields and try again."
+    ),
+    "errors/missing_parameters": _input(
+        "A required detail is missing. Fill in every required field and try again."
+    ),
+    "errors/malformed_request": _service(
+        "postpress could not read this request. Try again; " + _SUPPORT, retryable=False
+    ),
+    "errors/content_too_large": _input(
+        "What you sent is too large for the provider. Shorten the text or send smaller files."
+    ),
+    "errors/invalid_url": _input(
+        "A link in your message is not a valid URL. Correct it and try again."
+    ),
+    "errors/too_many_characters": _input(
+        "The text is longer than the provider allows (an invitation note takes at most "
+        "300 characters). Shorten it and try again."
+    ),
+    "errors/unescaped_characters": _input(
+        "Some characters could not be sent as they are. Remove unusual symbols from the "
+        "identifiers you entered and try again."
+    ),
+    "errors/limit_too_high": _input(
+        "Too many items were asked for at once. Choose a smaller page size."
+    ),
+    # 401: credentials
+    "errors/missing_credentials": _admin(
+        "The team's postpress API key is missing. Ask a team admin to enter it in Settings."
+    ),
+    "errors/multiple_sessions": _account(
+        "LinkedIn allows only one session on this Recruiter account. Reconnect it in postpress "
+        "with the cookie connection method."
+    ),
+    "errors/invalid_checkpoint_solution": _account(
+        "The account's security check was not passed. Reconnect the account in postpress and "
+        "complete the check again."
+    ),
+    "errors/invalid_proxy_credentials": _account(
+        "The proxy credentials of this account were refused. Update them in postpress."
+    ),
+    "errors/checkpoint_error": _account(
+        "The provider asks for a security check that cannot be completed from here. " + _RECONNECT
+    ),
+    "errors/invalid_credentials": _admin(
+        "postpress did not accept the team's API key. Ask a team admin to check it in Settings."
+    ),
+    "errors/expired_credentials": _account("The account's login has expired. " + _RECONNECT),
+    "errors/insufficient_privileges": _admin(
+        "The team's API key is not allowed to do this. Ask a team admin for a key with the "
+        "right scopes."
+    ),
+    "errors/disconnected_account": _account(
+        "This account is disconnected from the provider. " + _RECONNECT
+    ),
+    "errors/disconnected_feature": _account(
+        "This feature is disconnected for the account. " + _RECONNECT
+    ),
+    "errors/invalid_credentials_but_valid_account_imap": _account(
+        "The account's email (IMAP/SMTP) credentials were refused. Update them in postpress."
+    ),
+    "errors/expired_link": _account(
+        "The connection link has expired. Generate a new one in postpress."
+    ),
+    "errors/wrong_account": _account(
+        "The credentials belong to a different account than the one linked. " + _RECONNECT
+    ),
+    # 403: not allowed
+    "errors/account_restricted": _provider(
+        "The provider has restricted this account. Check the account on the provider's site."
+    ),
+    "errors/account_mismatch": _input(
+        "This action cannot be done with this account. Choose another account."
+    ),
+    "errors/insufficient_permissions": _admin(
+        "The account is not allowed to do this. Ask a team admin to check its permissions."
+    ),
+    "errors/session_mismatch": _account(
+        "The account's session does not match its login. " + _RECONNECT
+    ),
+    "errors/feature_not_subscribed": _admin(
+        "This feature is not part of the account's subscription. Ask a team admin to enable it."
+    ),
+    "errors/subscription_required": _admin(
+        "This feature needs a subscription. Ask a team admin to subscribe."
+    ),
+    "errors/unknown_authentication_context": _account(
+        "The provider wants one more login step. " + _RECONNECT
+    ),
+    "errors/action_required": _account(
+        "The provider wants one more step: complete it in the provider's own app, then try again."
+    ),
+    "errors/resource_access_restricted": _admin(
+        "This account has no access to that item. Ask a team admin if it should."
+    ),
+    # 404: not found
+    "errors/resource_not_found": _input(
+        "It was not found: it may have been handled or withdrawn already, or the id is wrong. "
+        "Reload the page."
+    ),
+    "errors/invalid_resource_identifier": _input(
+        "That id is not valid for this provider. Check the id and try again."
+    ),
+    # 415: media
+    "errors/unsupported_media_type": _input(
+        "The provider rejected one of the files. Send it in another format (for a voice "
+        "message: .m4a or .mp3)."
+    ),
+    # 422: refused for a domain reason
+    "errors/invalid_account": _input(
+        "This account cannot do this. Choose an account of a provider that supports it."
+    ),
+    "errors/invalid_recipient": _input("The recipient is not valid. Check the recipient id."),
+    "errors/no_connection_with_recipient": _input(
+        "You are not connected with this person. Send an invitation first, or use InMail."
+    ),
+    "errors/blocked_recipient": _provider("The recipient has blocked this kind of request."),
+    "errors/user_unreachable": _provider("This person cannot be reached on the provider."),
+    "errors/unprocessable_entity": _input(
+        "The provider could not process this request as it is. Check the fields and try again."
+    ),
+    "errors/payment_error": _admin(
+        "The provider needs a payment that could not be completed. Ask a team admin to check "
+        "the account's billing."
+    ),
+    "errors/action_already_performed": _input(
+        "This was already done: there is nothing more to do."
+    ),
+    "errors/invalid_message": _input(
+        "The provider rejected the message. Change the text and try again."
+    ),
+    "errors/invalid_post": _input("The post this refers to is not valid."),
+    "errors/not_allowed_inmail": _input(
+        "InMail is not allowed for this recipient or account. Send it without InMail."
+    ),
+    "errors/insufficient_credits": _admin(
+        "The account has run out of credits for this. Ask a team admin to add credits."
+    ),
+    "errors/cannot_resend_yet": _provider(
+        "The provider does not allow sending this again yet. Try again later."
+    ),
+    "errors/cannot_resend_within_24hrs": _provider(
+        "The provider does not allow sending this again within 24 hours. Try again tomorrow."
+    ),
+    "errors/limit_exceeded": _provider(
+        "The provider's limit for this account has been reached. Wait before sending more."
+    ),
+    "errors/already_invited_recently": _input(
+        "This person was already invited recently. Wait before inviting them again."
+    ),
+    "errors/already_connected": _input("You are already connected with this person."),
+    "errors/cannot_invite_attendee": _provider("The provider does not allow inviting this person."),
+    "errors/parent_mail_not_found": _input("The email this replies to was not found."),
+    "errors/parent_mail_invalid_provider_id": _input(
+        "The id of the email this replies to is not valid."
+    ),
+    "errors/invalid_reply_subject": _input(
+        "The subject is not valid for a reply. Change it and try again."
+    ),
+    "errors/invalid_headers": _input(
+        "The message headers were refused. Check the fields and try again."
+    ),
+    "errors/send_as_denied": _account(
+        "The account is not allowed to send as this address. Check its settings in postpress."
+    ),
+    "errors/invalid_folder": _input("The folder is not valid for this account."),
+    "errors/invalid_thread": _input("The conversation is not valid for this account."),
+    "errors/unauthorized": _account("The provider refused this for the account. " + _RECONNECT),
+    "errors/sender_rejected": _account(
+        "The provider rejected the sender. Check the account in postpress."
+    ),
+    "errors/recipient_rejected": _input(
+        "The provider rejected the recipient. Check the recipient id."
+    ),
+    "errors/ip_rejected_by_server": _account(
+        "The provider's server refused the account's connection. Check its proxy in postpress."
+    ),
+    "errors/provider_unreachable": _provider(
+        "The provider cannot be reached right now. Try again in a few minutes.", retryable=True
+    ),
+    "errors/account_configuration_error": _account(
+        "The account is not set up correctly. Check its configuration in postpress."
+    ),
+    "errors/cant_send_message": _provider("The provider would not send this message."),
+    "errors/realtime_client_not_initialized": _service(
+        "The account's connection is still starting. Try again in a minute."
+    ),
+    "errors/comments_disabled": _provider("Comments are turned off for this post."),
+    "errors/insufficient_job_slot": _admin(
+        "No Recruiter job slot is available. Ask a team admin to free one or add one."
+    ),
+    # 429: slow down
+    "errors/too_many_requests": _provider(
+        "The provider is limiting requests from this account. Wait a moment and try again.",
+        retryable=True,
+    ),
+    # 5xx: postpress or the provider
+    "errors/unexpected_error": _service(
+        "Something went wrong at postpress. Try again. " + _SUPPORT
+    ),
+    "errors/provider_error": _provider(
+        "The provider is having problems. Try again later.", retryable=True
+    ),
+    "errors/authentication_intent_error": _account(
+        "The account's login attempt failed. " + _RECONNECT
+    ),
+    "errors/feature_not_implemented": _service(
+        "postpress does not support this for this provider yet.", retryable=False
+    ),
+    "errors/no_client_session": _service(
+        "postpress has no session running for this account right now. Try again shortly. "
+        + _SUPPORT
+    ),
+    "errors/no_channel": _service(
+        "postpress cannot reach this account's session right now. Try again shortly. " + _SUPPORT
+    ),
+    "errors/no_handler": _service(
+        "postpress cannot handle this request right now. Try again shortly. " + _SUPPORT
+    ),
+    "errors/network_down": _service("postpress's network is down. Try again shortly."),
+    "errors/service_unavailable": _service(
+        "postpress is temporarily unavailable. Try again later."
+    ),
+    "errors/request_timeout": _provider(
+        "The provider did not answer in time. Try again. " + _SUPPORT, retryable=True
+    ),
+}
+
+# Failures that never produced an error envelope.
+CLIENT_FAILURES: dict[str, CatalogueEntry] = {
+    "client/connection_refused": _service("postpress could not be reached. Try again in a moment."),
+    "client/connection_reset": _service(
+        "The connection to postpress was cut off. Try again in a moment."
+    ),
+    "client/timeout": _service(
+        "postpress did not answer in time. Try again in a moment; if you were sending "
+        "something, check first whether it went through."
+    ),
+    "client/html_response": _service(
+        "postpress answered with an error page instead of data; it may be under maintenance. "
+        "Try again later."
+    ),
+    "client/invalid_json": _service("postpress's answer could not be read. Try again; " + _SUPPORT),
+    "client/missing_fields": _service("postpress's answer was incomplete. Try again; " + _SUPPORT),
+    "client/invalid_base_url": _admin(
+        "The team's postpress address is not a valid URL. Ask a team admin to correct it in "
+        "Settings."
+    ),
+    "client/rate_limit_wait": _provider(
+        "The provider is limiting requests from this account. Wait before trying again.",
+        retryable=True,
+    ),
+}
+
+# Unknown error types fall back by HTTP status, then by status class.
+STATUS_FALLBACKS: dict[int, CatalogueEntry] = {
+    400: _input("The request was not accepted. Check the fields and try again."),
+    401: _admin(
+        "postpress did not accept the team's credentials. Ask a team admin to check Settings."
+    ),
+    403: _admin("This is not allowed for this account. Ask a team admin."),
+    404: _input("It was not found: it may have been handled already. Reload the page."),
+    413: _input("What you sent is too large. Send less at once."),
+    415: _input("The provider rejected one of the files. Send it in another format."),
+    422: _input("The provider refused this request. Check the fields and try again."),
+    429: CLIENT_FAILURES["client/rate_limit_wait"],
+    500: _service("Something went wrong at postpress. Try again. " + _SUPPORT),
+    501: _service("postpress does not support this yet.", retryable=False),
+    502: _service("postpress could not be reached through its gateway. Try again in a moment."),
+    503: _service("postpress is temporarily unavailable. Try again later."),
+    504: _service("postpress did not answer in time. Try again in a moment."),
+}
+_CLIENT_ERROR_FALLBACK = _input("The request was not accepted. Check the fields and try again.")
+_SERVER_ERROR_FALLBACK = _service("postpress had a problem. Try again later. " + _SUPPORT)
+
+
+def entry_for(error_type: str, status: int | None) -> CatalogueEntry:
+    """The entry for an error type, falling back by status when the type is unknown."""
+    if error_type in CATALOGUE:
+        return CATALOGUE[error_type]
+    if error_type in CLIENT_FAILURES:
+        return CLIENT_FAILURES[error_type]
+    if status in STATUS_FALLBACKS:
+        return STATUS_FALLBACKS[status]
+    if status is not None and 400 <= status < 500:
+        return _CLIENT_ERROR_FALLBACK
+    return _SERVER_ERROR_FALLBACK

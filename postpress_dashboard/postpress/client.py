@@ -1,0 +1,280 @@
+"""PostpressClient: one method per endpoint of the postpress API, typed results.
+
+Wire format, timeouts and retries follow the API documentation (docs/api-client.md):
+- every call sends ``X-API-KEY`` and ``accept: application/json``;
+- JSON bodies leave optional fields out rather than sending them empty;
+- start-chat streams a multipart body from files on disk;
+- GET and DELETE are retried on connection errors, timeouts, 429, 502, 503, 504 and a 500
+  ``errors/provider_error``; a POST only when the connection was never established, so an
+  action is never done twice.
+"""
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from postpress_dashboard.postpress import parsing
+from postpress_dashboard.postpress.errors import PostpressConnectionError, PostpressError
+from postpress_dashboard.postpress.multipart import new_chat_fields, streaming_encoder
+from postpress_dashboard.postpress.schemas import (
+    ChatStarted,
+    InvitationAction,
+    InvitationCanceled,
+    InvitationHandled,
+    InvitationPage,
+    InvitationSent,
+    NewChat,
+    Provider,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 3.05
+    read: float = 10.0
+    upload_read: float = 120.0  # start-chat may forward large files
+    total: float = 25.0  # no page waits longer on the API, retries and waits included
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 2
+    backoff_base: float = 0.5
+    max_retry_after: float = 10.0  # a longer Retry-After fails at once, carrying the wait
+
+
+_thread_local = threading.local()
+
+
+def thread_session() -> requests.Session:
+    """One pooled session per thread: requests.Session is not safe to share across threads."""
+    session: requests.Session | None = getattr(_thread_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        # Our own retry loop decides what may be repeated; urllib3 must not retry on its own.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        _thread_local.session = session
+    return session
+
+
+@dataclass
+class _Call:
+    method: str
+    path: str
+    idempotent: bool
+    params: Mapping[str, str | int] | None = None
+    json: Mapping[str, Any] | None = None
+    multipart: NewChat | None = None
+
+
+class PostpressClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self._session = session
+        self._sleep = sleep
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"PostpressClient(base_url={self.base_url!r})"  # never the key
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    def list_received_invitations(
+        self, *, account_id: str, limit: int | None = None, cursor: str | None = None
+    ) -> InvitationPage:
+        if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        params: dict[str, str | int] = {"account_id": account_id}
+        if limit is not None:
+            params["limit"] = limit
+        if cursor:
+            params["cursor"] = cursor
+        body = self._call(_Call("GET", "/users/invite/received", idempotent=True, params=params))
+        return parsing.invitation_page(body)
+
+    def handle_received_invitation(
+        self,
+        *,
+        invitation_id: str,
+        account_id: str,
+        provider: Provider,
+        action: InvitationAction,
+        shared_secret: str | None = None,
+    ) -> InvitationHandled:
+        body = _handle_body(provider, account_id, action, shared_secret)
+        path = f"/users/invite/received/{_segment(invitation_id)}"
+        return parsing.invitation_handled(self._call(_Call("POST", path, False, json=body)))
+
+    def send_invitation(
+        self,
+        *,
+        account_id: str,
+        provider_id: str,
+        user_email: str | None = None,
+        message: str | None = None,
+    ) -> InvitationSent:
+        body = {"provider_id": provider_id, "account_id": account_id}
+        body |= {k: v for k, v in {"user_email": user_email, "message": message}.items() if v}
+        return parsing.invitation_sent(self._call(_Call("POST", "/users/invite", False, json=body)))
+
+    def cancel_invitation(self, *, invitation_id: str, account_id: str) -> InvitationCanceled:
+        path = f"/users/invite/sent/{_segment(invitation_id)}"
+        call = _Call("DELETE", path, idempotent=True, params={"account_id": account_id})
+        return parsing.invitation_canceled(self._call(call))
+
+    def start_chat(self, chat: NewChat) -> ChatStarted:
+        return parsing.chat_started(self._call(_Call("POST", "/chats", False, multipart=chat)))
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _call(self, call: _Call) -> Any:
+        deadline = self._clock() + self.timeouts.total
+        for attempt in range(self.retry.max_retries + 1):
+            last_attempt = attempt == self.retry.max_retries
+            try:
+                return self._attempt(call, deadline)
+            except _Retryable as retryable:
+                wait = retryable.wait or self._backoff(attempt)
+                if last_attempt or self._clock() + wait >= deadline:
+                    raise retryable.error from None
+                logger.info("postpress %s %s: retrying after %s", call.method, call.path, wait)
+                self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(self, call: _Call, deadline: float) -> Any:
+        try:
+            response = self._send(call, deadline)
+        except requests.RequestException as exc:
+            error = _connection_error(exc)
+            if call.idempotent or _never_connected(exc):
+                raise _Retryable(error) from None
+            raise error from None
+        if response.status_code >= 400:
+            raise self._response_error(call, response)
+        return parsing.json_body(response)
+
+    def _send(self, call: _Call, deadline: float) -> requests.Response:
+        headers = {"X-API-KEY": self._api_key, "accept": "application/json"}
+        read_timeout = self.timeouts.upload_read if call.multipart else self.timeouts.read
+        if not call.multipart:
+            # Shorten the last attempts so the whole call stays within the total budget.
+            read_timeout = max(0.1, min(read_timeout, deadline - self._clock()))
+        with self._body(call) as body:
+            if body is not None:
+                headers["content-type"] = body.content_type  # carries the boundary
+            return self._http().request(
+                call.method,
+                self.base_url + call.path,
+                params=call.params,
+                json=call.json,
+                data=body,
+                headers=headers,
+                timeout=(self.timeouts.connect, read_timeout),
+                allow_redirects=False,
+            )
+
+    def _body(self, call: _Call) -> AbstractContextManager[Any]:
+        if call.multipart is None:
+            return nullcontext(None)
+        return streaming_encoder(new_chat_fields(call.multipart))
+
+    def _http(self) -> requests.Session:
+        return self._session or thread_session()
+
+    def _response_error(self, call: _Call, response: requests.Response) -> Exception:
+        error = parsing.error_from_response(response)
+        if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
+            return error  # waiting that long would hold the page: fail now and say how long
+        if call.idempotent and _is_retryable_status(error):
+            return _Retryable(error, wait=error.retry_after)
+        return error
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with full jitter.
+        return random.uniform(0, self.retry.backoff_base * 2**attempt)  # noqa: S311
+
+
+class _Retryable(Exception):
+    def __init__(self, error: PostpressError, wait: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.wait = wait
+
+
+def _is_retryable_status(error: PostpressError) -> bool:
+    if error.status in RETRYABLE_STATUSES:
+        return True
+    return error.status == 500 and error.error_type == "errors/provider_error"
+
+
+def _handle_body(
+    provider: Provider, account_id: str, action: InvitationAction, shared_secret: str | None
+) -> dict[str, str]:
+    if provider == Provider.LINKEDIN:
+        if not shared_secret:
+            raise ValueError("a LinkedIn invitation needs the shared_secret it was listed with")
+        return {
+            "provider": "LINKEDIN",
+            "shared_secret": shared_secret,
+            "account_id": account_id,
+            "action": action.value,
+        }
+    if provider == Provider.INSTAGRAM:
+        return {"provider": "INSTAGRAM", "account_id": account_id, "action": action.value}
+    raise ValueError(f"{provider} invitations cannot be handled through the API")
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when no byte of the request can have reached the server."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
+
+
+def _connection_error(exc: requests.RequestException) -> PostpressError:
+    if isinstance(exc, requests.Timeout):
+        error_type = "client/timeout"
+    elif _never_connected(exc):
+        error_type = "client/connection_refused"
+    elif isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        error_type = "client/invalid_base_url"
+    else:
+        error_type = "client/connection_reset"  # reset, or the answer was cut off
+    return PostpressConnectionError(error_type=error_type)

@@ -1,0 +1,111 @@
+"""Errors raised by the postpress client.
+
+One base class carries what the API said (status, type, title, detail, instance) and looks up
+the words for a person in the catalogue. A handful of subclasses group errors by category, so
+callers can catch "the key is wrong" or "slow down" without knowing 79 types.
+"""
+
+import math
+
+from postpress_dashboard.postpress.catalogue import CatalogueEntry, FixableBy, entry_for
+
+
+class PostpressError(Exception):
+    """An API call failed. ``user_message`` is what a person may read; nothing else is."""
+
+    def __init__(
+        self,
+        *,
+        error_type: str,
+        status: int | None = None,
+        title: str = "",
+        detail: str = "",
+        instance: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        # The message names the status and type only: never a URL with a key, never a body.
+        super().__init__(f"{status or 'no response'} {error_type}")
+        self.error_type = error_type
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.instance = instance
+        self.retry_after = retry_after
+
+    @property
+    def entry(self) -> CatalogueEntry:
+        return entry_for(self.error_type, self.status)
+
+    @property
+    def retryable(self) -> bool:
+        return self.entry.retryable
+
+    @property
+    def fixable_by(self) -> FixableBy:
+        return self.entry.fixable_by
+
+    @property
+    def user_message(self) -> str:
+        parts = [self.entry.message]
+        if self.retry_after:
+            parts.append(f"You can try again in {math.ceil(self.retry_after)} seconds.")
+        # Support can only trace a failure on their side with the request id.
+        if self.instance and self.fixable_by in (FixableBy.SERVICE, FixableBy.PROVIDER):
+            parts.append(f"Request id: {self.instance}.")
+        return " ".join(parts)
+
+
+class InvalidRequestError(PostpressError):
+    """400, 413, 415: what was sent was not accepted."""
+
+
+class AuthenticationError(PostpressError):
+    """401: the API key or the linked account's credentials."""
+
+
+class ForbiddenError(PostpressError):
+    """403: authenticated, but the account may not do this."""
+
+
+class NotFoundError(PostpressError):
+    """404: the invitation, account or recipient does not exist (any more)."""
+
+
+class UnprocessableError(PostpressError):
+    """422: well-formed, but the provider refused it for a domain reason."""
+
+
+class RateLimitedError(PostpressError):
+    """429: slow down; ``retry_after`` holds the wait in seconds when the API gave one."""
+
+
+class UpstreamError(PostpressError):
+    """5xx: postpress or the provider failed."""
+
+
+class PostpressConnectionError(PostpressError):
+    """No answer at all: refused, reset or timed out."""
+
+
+class ProtocolError(PostpressError):
+    """An answer that is not what the contract promises: HTML, broken JSON, missing fields."""
+
+
+_CATEGORY_BY_STATUS: dict[int, type[PostpressError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    413: InvalidRequestError,
+    415: InvalidRequestError,
+    422: UnprocessableError,
+    429: RateLimitedError,
+}
+
+
+def category_for_status(status: int) -> type[PostpressError]:
+    if status in _CATEGORY_BY_STATUS:
+        return _CATEGORY_BY_STATUS[status]
+    if status >= 500:
+        return UpstreamError
+    return InvalidRequestError
