@@ -24,7 +24,11 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from postpress_dashboard.postpress import parsing
-from postpress_dashboard.postpress.errors import PostpressConnectionError, PostpressError
+from postpress_dashboard.postpress.errors import (
+    PostpressConnectionError,
+    PostpressError,
+    ProtocolError,
+)
 from postpress_dashboard.postpress.multipart import new_chat_fields, streaming_encoder
 from postpress_dashboard.postpress.schemas import (
     ChatStarted,
@@ -75,10 +79,11 @@ def thread_session() -> requests.Session:
 
 
 @dataclass
-class _Call:
+class _Call[T]:
     method: str
     path: str
     idempotent: bool
+    parse: Callable[[Any], T]
     params: Mapping[str, str | int] | None = None
     json: Mapping[str, Any] | None = None
     multipart: NewChat | None = None
@@ -119,8 +124,9 @@ class PostpressClient:
             params["limit"] = limit
         if cursor:
             params["cursor"] = cursor
-        body = self._call(_Call("GET", "/users/invite/received", idempotent=True, params=params))
-        return parsing.invitation_page(body)
+        return self._call(
+            _Call("GET", "/users/invite/received", True, parsing.invitation_page, params=params)
+        )
 
     def handle_received_invitation(
         self,
@@ -133,7 +139,7 @@ class PostpressClient:
     ) -> InvitationHandled:
         body = _handle_body(provider, account_id, action, shared_secret)
         path = f"/users/invite/received/{_segment(invitation_id)}"
-        return parsing.invitation_handled(self._call(_Call("POST", path, False, json=body)))
+        return self._call(_Call("POST", path, False, parsing.invitation_handled, json=body))
 
     def send_invitation(
         self,
@@ -145,19 +151,19 @@ class PostpressClient:
     ) -> InvitationSent:
         body = {"provider_id": provider_id, "account_id": account_id}
         body |= {k: v for k, v in {"user_email": user_email, "message": message}.items() if v}
-        return parsing.invitation_sent(self._call(_Call("POST", "/users/invite", False, json=body)))
+        return self._call(_Call("POST", "/users/invite", False, parsing.invitation_sent, json=body))
 
     def cancel_invitation(self, *, invitation_id: str, account_id: str) -> InvitationCanceled:
         path = f"/users/invite/sent/{_segment(invitation_id)}"
-        call = _Call("DELETE", path, idempotent=True, params={"account_id": account_id})
-        return parsing.invitation_canceled(self._call(call))
+        params = {"account_id": account_id}
+        return self._call(_Call("DELETE", path, True, parsing.invitation_canceled, params=params))
 
     def start_chat(self, chat: NewChat) -> ChatStarted:
-        return parsing.chat_started(self._call(_Call("POST", "/chats", False, multipart=chat)))
+        return self._call(_Call("POST", "/chats", False, parsing.chat_started, multipart=chat))
 
     # --- transport ---------------------------------------------------------------------------
 
-    def _call(self, call: _Call) -> Any:
+    def _call[T](self, call: _Call[T]) -> T:
         deadline = self._clock() + self.timeouts.total
         for attempt in range(self.retry.max_retries + 1):
             last_attempt = attempt == self.retry.max_retries
@@ -171,19 +177,25 @@ class PostpressClient:
                 self._sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, call: _Call, deadline: float) -> Any:
+    def _attempt[T](self, call: _Call[T], deadline: float) -> T:
         try:
             response = self._send(call, deadline)
         except requests.RequestException as exc:
             error = _connection_error(exc)
+            if _is_unusable_url(exc):
+                raise error from None  # no retry can fix a wrong base URL
             if call.idempotent or _never_connected(exc):
                 raise _Retryable(error) from None
             raise error from None
         if response.status_code >= 400:
             raise self._response_error(call, response)
-        return parsing.json_body(response)
+        try:
+            return call.parse(parsing.json_body(response))
+        except ProtocolError as error:
+            error.status = response.status_code
+            raise
 
-    def _send(self, call: _Call, deadline: float) -> requests.Response:
+    def _send(self, call: _Call[Any], deadline: float) -> requests.Response:
         headers = {"X-API-KEY": self._api_key, "accept": "application/json"}
         read_timeout = self.timeouts.upload_read if call.multipart else self.timeouts.read
         if not call.multipart:
@@ -203,7 +215,7 @@ class PostpressClient:
                 allow_redirects=False,
             )
 
-    def _body(self, call: _Call) -> AbstractContextManager[Any]:
+    def _body(self, call: _Call[Any]) -> AbstractContextManager[Any]:
         if call.multipart is None:
             return nullcontext(None)
         return streaming_encoder(new_chat_fields(call.multipart))
@@ -211,7 +223,7 @@ class PostpressClient:
     def _http(self) -> requests.Session:
         return self._session or thread_session()
 
-    def _response_error(self, call: _Call, response: requests.Response) -> Exception:
+    def _response_error(self, call: _Call[Any], response: requests.Response) -> Exception:
         error = parsing.error_from_response(response)
         if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
             return error  # waiting that long would hold the page: fail now and say how long
@@ -258,6 +270,15 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _is_unusable_url(exc: requests.RequestException) -> bool:
+    return isinstance(
+        exc,
+        requests.exceptions.InvalidURL
+        | requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema,
+    )
+
+
 def _never_connected(exc: requests.RequestException) -> bool:
     """True when no byte of the request can have reached the server."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -269,12 +290,12 @@ def _never_connected(exc: requests.RequestException) -> bool:
 
 
 def _connection_error(exc: requests.RequestException) -> PostpressError:
-    if isinstance(exc, requests.Timeout):
-        error_type = "client/timeout"
+    if _is_unusable_url(exc):
+        error_type = "client/invalid_base_url"
     elif _never_connected(exc):
         error_type = "client/connection_refused"
-    elif isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
-        error_type = "client/invalid_base_url"
+    elif isinstance(exc, requests.Timeout):
+        error_type = "client/timeout"
     else:
         error_type = "client/connection_reset"  # reset, or the answer was cut off
     return PostpressConnectionError(error_type=error_type)

@@ -23,14 +23,17 @@ class PostpressError(Exception):
         instance: str = "",
         retry_after: float | None = None,
     ) -> None:
-        # The message names the status and type only: never a URL with a key, never a body.
-        super().__init__(f"{status or 'no response'} {error_type}")
+        super().__init__(error_type)
         self.error_type = error_type
         self.status = status
         self.title = title
         self.detail = detail
         self.instance = instance
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        # The status and type only: never a URL, a header or a body.
+        return f"{self.status or 'no response'} {self.error_type}"
 
     @property
     def entry(self) -> CatalogueEntry:

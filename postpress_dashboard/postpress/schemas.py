@@ -111,6 +111,14 @@ class FollowUp:
     weeks: int | None = None
     attachments: tuple[Upload, ...] = ()
 
+    def __post_init__(self) -> None:
+        if (self.days is None) == (self.weeks is None):
+            raise ValueError("a follow-up is scheduled after either days or weeks")
+        if self.days is not None and not 3 <= self.days <= 28:
+            raise ValueError("a follow-up comes after 3 to 28 days")
+        if self.weeks is not None and not 1 <= self.weeks <= 4:
+            raise ValueError("a follow-up comes after 1 to 4 weeks")
+
 
 @dataclass(frozen=True)
 class RecruiterOptions:
