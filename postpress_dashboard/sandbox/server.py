@@ -1,0 +1,136 @@
+"""Serving the sandbox: a threaded wsgiref server, in the foreground or in a background thread."""
+
+import socket
+import struct
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from django.conf import settings
+
+from postpress_dashboard.sandbox.app import AbortConnection, SandboxApp, error_response
+from postpress_dashboard.sandbox.errors import ApiError
+from postpress_dashboard.sandbox.state import DEFAULT_INVITATION_LIMIT, SandboxState
+
+API_PREFIX = "/api/v1"
+SHUTDOWN_POLL_SECONDS = 0.05
+
+
+class SandboxServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a request parked in err_slow_<ms> must not hold up shutdown
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-request is routine here (timeouts are what clients test).
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+class _SandboxServerHandler(ServerHandler):
+    request_handler: "_SandboxRequestHandler"
+
+    def handle_error(self) -> None:
+        if isinstance(sys.exc_info()[1], AbortConnection):
+            self.request_handler.reset_connection()
+            return
+        super().handle_error()  # logs the traceback, then answers with error_output()
+
+    def error_output(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        """A bug in the sandbox still answers with the documented envelope."""
+        response = error_response(
+            ApiError("errors/unexpected_error", "The sandbox failed: see its console.")
+        )
+        start_response("500 Internal Server Error", [("Content-Type", response.content_type)])
+        return [response.body]
+
+
+class _SandboxRequestHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the sandbox runs beside the dashboard and inside test runs."""
+
+    def handle(self) -> None:
+        # WSGIRequestHandler.handle, with our ServerHandler (the base class hard-codes its own).
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = _SandboxServerHandler(
+            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+
+    def reset_connection(self) -> None:
+        """Close at once with SO_LINGER 0, so the kernel sends RST rather than a response."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()  # the reader holds the descriptor open until it is closed too
+        self.connection.close()
+
+
+def make_sandbox_server(host: str, port: int, app: WSGIApplication) -> SandboxServer:
+    """A server bound to host:port (0 picks a free port), not serving yet."""
+    return make_server(
+        host, port, app, server_class=SandboxServer, handler_class=_SandboxRequestHandler
+    )
+
+
+def base_url(server: SandboxServer) -> str:
+    host, port = server.socket.getsockname()[:2]
+    shown_host = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104  (a display name)
+    return f"http://{shown_host}:{port}{API_PREFIX}"
+
+
+def serve_sandbox(
+    host: str, port: int, app: WSGIApplication, *, on_ready: Callable[[str], None] | None = None
+) -> None:
+    """Serve until interrupted; `on_ready` gets the base URL once the port is bound."""
+    with make_sandbox_server(host, port, app) as server:
+        if on_ready is not None:
+            on_ready(base_url(server))
+        server.serve_forever()
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    base_url: str
+    state: SandboxState
+    api_key: str
+
+
+@contextmanager
+def running_sandbox(
+    port: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    api_key: str | None = None,
+    latency_ms: int = 0,
+    invitation_limit: int = DEFAULT_INVITATION_LIMIT,
+) -> Iterator[RunningSandbox]:
+    """Serve a freshly seeded sandbox in a background thread for the duration of the block."""
+    state = SandboxState(invitation_limit=invitation_limit)
+    key = settings.SANDBOX_API_KEY if api_key is None else api_key
+    server = make_sandbox_server(host, port, SandboxApp(state, key, latency_ms))
+    # A short poll interval: shutdown() waits for the serving loop's next poll.
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+        name="postpress-sandbox",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield RunningSandbox(base_url(server), state, key)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
