@@ -1,5 +1,6 @@
 """`make demo`: the sandbox API and the dashboard side by side, with demo logins printed."""
 
+import signal
 import socket
 import subprocess
 import sys
@@ -27,10 +28,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, sandbox_port: int, **options: Any) -> None:
         ensure_demo_logins()
+        # Stopped with SIGTERM, still run the finally below so the sandbox goes too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         sandbox = start_sandbox(sandbox_port)
         try:
             self.print_banner(port, sandbox_port)
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            # --insecure: staticfiles serves our CSS and htmx even with DEBUG off.
+            call_command(
+                "runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True
+            )
         finally:
             sandbox.terminate()
             sandbox.wait(timeout=10)
