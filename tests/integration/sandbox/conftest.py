@@ -3,9 +3,9 @@
 from collections.abc import Iterator
 
 import pytest
-from sandbox_http import SandboxClient
 
 from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
+from tests.integration.sandbox.sandbox_http import SandboxClient
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_http import SandboxClient, error_of
 
 from postpress_dashboard.sandbox.server import RunningSandbox
+from tests.integration.sandbox.sandbox_http import SandboxClient, error_of
 
 pytestmark = pytest.mark.sandbox
 

@@ -39,12 +39,8 @@ from postpress_dashboard.postpress.errors import (
     UpstreamError,
 )
 from postpress_dashboard.postpress.schemas import InvitationAction, NewChat, Provider
+from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, INVITATION_ID
 
-HOST = "https://api.example.test"
-BASE_URL = f"{HOST}/api/v1"
-API_KEY = "pp_test_secret_key"
-ACCOUNT_ID = "acc_linkedin_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
-INVITATION_ID = "inv_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
 SEND_URL = f"{BASE_URL}/users/invite"
 LIST_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/received") + r"(\?.*)?$")
 
@@ -69,22 +65,6 @@ PROXY_502_PAGE = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def recorded_sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def postpress(recorded_sleeps: list[float]) -> PostpressClient:
-    return PostpressClient(base_url=BASE_URL, api_key=API_KEY, sleep=recorded_sleeps.append)
 
 
 def envelope(error_type: str, status: int, **extra: str) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import responses
 import urllib3.exceptions
 
 import postpress_dashboard.postpress.client as client_module
@@ -41,12 +40,7 @@ from postpress_dashboard.postpress.schemas import (
     Provider,
     Upload,
 )
-
-HOST = "https://api.example.test"
-BASE_URL = f"{HOST}/api/v1"
-API_KEY = "pp_test_secret_key"
-ACCOUNT_ID = "acc_linkedin_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
-INVITATION_ID = "inv_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
+from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, INVITATION_ID
 
 LIST_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/received") + r"(\?.*)?$")
 CANCEL_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/sent/{INVITATION_ID}") + r"(\?.*)?$")
@@ -66,22 +60,6 @@ def envelope(error_type: str, status: int) -> dict[str, object]:
 
 
 UNAVAILABLE = envelope("errors/service_unavailable", 503)
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def recorded_sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def postpress(recorded_sleeps: list[float]) -> PostpressClient:
-    return PostpressClient(base_url=BASE_URL, api_key=API_KEY, sleep=recorded_sleeps.append)
 
 
 def list_page(postpress: PostpressClient) -> InvitationPage:

@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-import responses
 from requests.adapters import HTTPAdapter
 
 from postpress_dashboard.postpress.client import PostpressClient
@@ -35,12 +34,7 @@ from postpress_dashboard.postpress.schemas import (
     SalesNavigatorOptions,
     Upload,
 )
-
-HOST = "https://api.example.test"
-BASE_URL = f"{HOST}/api/v1"
-API_KEY = "pp_test_secret_key"
-ACCOUNT_ID = "acc_linkedin_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
-INVITATION_ID = "inv_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
+from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, HOST, INVITATION_ID
 
 INVITATION_LIST = {
     "object": "InvitationList",
@@ -74,22 +68,6 @@ CHAT_STARTED = {
     "chat_id": "chat_01HXYZ4QK3WJ8FN3M6QH7TZ8GR",
     "message_id": "msg_01HXYZ4QK3WJ8FN3M6QH7TZ8GR",
 }
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def recorded_sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def postpress(recorded_sleeps: list[float]) -> PostpressClient:
-    return PostpressClient(base_url=BASE_URL, api_key=API_KEY, sleep=recorded_sleeps.append)
 
 
 def query_pairs(request: requests.PreparedRequest) -> list[tuple[str, str]]:
