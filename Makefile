@@ -6,10 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SANDBOX_PORT ?= 8001
 DASHBOARD_PORT ?= 8000
+KEYS_FILE := var/field-encryption-keys
+# Local encryption keys for team API keys, generated once by `make setup` and read by settings
+# when FIELD_ENCRYPTION_KEYS is not set (production sets its own).
 
 .PHONY: setup demo test lint typecheck pytest clean
 
-setup: $(VENV)/.installed node_modules/.installed var/.migrated
+setup: $(VENV)/.installed node_modules/.installed $(KEYS_FILE) var/.migrated
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required: make PYTHON=/path/to/python3.12 ..."; exit 1; }
@@ -23,8 +26,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(KEYS_FILE): | $(VENV)/.installed
+	mkdir -p var
+	$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+	chmod 600 $@
+
 # Migrations re-run when any migration file changes; the stamp lives beside the SQLite file.
-var/.migrated: $(VENV)/.installed $(shell find . -path ./node_modules -prune -o -path ./$(VENV) -prune -o -path '*/migrations/*.py' -print)
+var/.migrated: $(VENV)/.installed $(KEYS_FILE) $(shell find . -path ./node_modules -prune -o -path ./$(VENV) -prune -o -path '*/migrations/*.py' -print)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	touch $@

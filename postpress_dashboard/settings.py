@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "postpress_dashboard.core",
     "postpress_dashboard.sandbox",
+    "postpress_dashboard.teams",
     "invitations",
     "chats",
 ]
@@ -36,6 +37,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "postpress_dashboard.teams.middleware.CurrentTeamMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -55,6 +57,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "postpress_dashboard.teams.context_processors.current_team",
             ],
         },
     },
@@ -110,6 +113,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token is sent from <body hx-headers>
+
+# Fernet keys (comma-separated, newest first) that encrypt team API keys at rest; independent
+# of SECRET_KEY. Required: the teams app refuses to start without them. Without the variable,
+# the local keys `make setup` generated in var/ are used (never present on a production host).
+LOCAL_KEYS_FILE = VAR_DIR / "field-encryption-keys"
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=LOCAL_KEYS_FILE.read_text().split(",") if LOCAL_KEYS_FILE.exists() else [],
+)
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in FIELD_ENCRYPTION_KEYS if key.strip()]
 
 # The postpress API. Teams may override the base URL; this is the default for new teams.
 # The docs' headings say /v1 and their curl examples say /api/v1: both are accepted.

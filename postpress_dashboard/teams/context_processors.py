@@ -1,0 +1,10 @@
+from django.http import HttpRequest
+
+
+def current_team(request: HttpRequest) -> dict[str, object]:
+    """The current team and membership for the navigation, on every page."""
+    return {
+        "current_team": getattr(request, "team", None),
+        "current_membership": getattr(request, "membership", None),
+        "user_memberships": getattr(request, "memberships", []),
+    }

@@ -1,0 +1,161 @@
+"""Teams, their members and linked accounts, and the activity log of settings changes."""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from postpress_dashboard.postpress.schemas import Provider
+from postpress_dashboard.teams import crypto
+
+
+def default_base_url() -> str:
+    return str(settings.POSTPRESS_DEFAULT_BASE_URL)
+
+
+class ApiKeyState(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"  # encrypted under a key that is no longer configured
+
+
+class ApiKeyUnavailable(Exception):
+    def __init__(self, state: ApiKeyState) -> None:
+        super().__init__(state.value)
+        self.state = state
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    base_url = models.URLField("postpress base URL", default=default_base_url)
+    # Write-only: the ciphertext and the last four characters, never the key itself.
+    api_key_ciphertext = models.TextField(blank=True, default="", editable=False)
+    api_key_last4 = models.CharField(max_length=4, blank=True, default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_api_key(self, api_key: str) -> None:
+        self.api_key_ciphertext = crypto.encrypt(api_key)
+        self.api_key_last4 = api_key[-4:]
+
+    def decrypted_api_key(self) -> str:
+        if not self.api_key_ciphertext:
+            raise ApiKeyUnavailable(ApiKeyState.MISSING)
+        try:
+            return crypto.decrypt(self.api_key_ciphertext)
+        except crypto.UnreadableSecret:
+            raise ApiKeyUnavailable(ApiKeyState.UNREADABLE) from None
+
+    @property
+    def api_key_state(self) -> ApiKeyState:
+        try:
+            self.decrypted_api_key()
+        except ApiKeyUnavailable as unavailable:
+            return unavailable.state
+        return ApiKeyState.OK
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        ordering: ClassVar = ["team__name", "user__username"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "team"], name="one_membership_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class ProviderChoice(models.TextChoices):
+    LINKEDIN = Provider.LINKEDIN.value, "LinkedIn"
+    INSTAGRAM = Provider.INSTAGRAM.value, "Instagram"
+    WHATSAPP = Provider.WHATSAPP.value, "WhatsApp"
+    TELEGRAM = Provider.TELEGRAM.value, "Telegram"
+
+
+class LinkedInApi(models.TextChoices):
+    CLASSIC = "classic", "Classic"
+    SALES_NAVIGATOR = "sales_navigator", "Sales Navigator"
+    RECRUITER = "recruiter", "Recruiter"
+
+
+# Invitations per (day, week) by provider when an admin sets nothing else: LinkedIn's about 80 a
+# day and 200 a week; deliberately cautious figures for the others (docs/teams.md).
+DEFAULT_CAPS: dict[str, tuple[int, int]] = {
+    ProviderChoice.LINKEDIN: (80, 200),
+    ProviderChoice.INSTAGRAM: (50, 200),
+    ProviderChoice.WHATSAPP: (50, 250),
+    ProviderChoice.TELEGRAM: (40, 200),
+}
+
+
+class LinkedAccount(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="accounts")
+    provider = models.CharField(max_length=10, choices=ProviderChoice.choices)
+    account_id = models.CharField("postpress account id", max_length=200)
+    label = models.CharField(max_length=100)
+    # For LinkedIn: which of its APIs the account has (LinkedInApi values).
+    linkedin_apis = models.JSONField(default=list, blank=True)
+    daily_cap = models.PositiveIntegerField("invitations per day")
+    weekly_cap = models.PositiveIntegerField("invitations per week")
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-is_active", "label"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["team", "account_id"], name="account_id_once_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_provider_display()})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        daily, weekly = DEFAULT_CAPS[self.provider]
+        self.daily_cap = self.daily_cap if self.daily_cap is not None else daily
+        self.weekly_cap = self.weekly_cap if self.weekly_cap is not None else weekly
+        if self.provider != ProviderChoice.LINKEDIN:
+            self.linkedin_apis = []
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ActivityEntry(models.Model):
+    """Who changed what in a team's settings, and when."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="activity")
+    # Null for changes made from the command line, or by a user since deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=60)
+    summary = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        verbose_name_plural = "activity entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"

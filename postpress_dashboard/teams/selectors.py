@@ -1,0 +1,46 @@
+"""Reading teams, memberships and accounts, always within the request's team."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from postpress_dashboard.teams.models import (
+    ActivityEntry,
+    LinkedAccount,
+    Membership,
+    Team,
+)
+
+
+def memberships_for_user(user_id: int) -> list[Membership]:
+    return list(Membership.objects.filter(user_id=user_id).select_related("team"))
+
+
+def team_accounts(team: Team) -> QuerySet[LinkedAccount]:
+    return LinkedAccount.objects.filter(team=team)
+
+
+def team_active_accounts(team: Team) -> QuerySet[LinkedAccount]:
+    return team_accounts(team).filter(is_active=True)
+
+
+def team_members(team: Team) -> QuerySet[Membership]:
+    return Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+
+
+def team_activity(team: Team, *, limit: int = 50) -> QuerySet[ActivityEntry]:
+    return ActivityEntry.objects.filter(team=team).select_related("actor")[:limit]
+
+
+def get_account_for_team(team: Team, account_pk: int) -> LinkedAccount:
+    """The team's linked account with that id, or 404: never another team's."""
+    try:
+        return team_accounts(team).get(pk=account_pk)
+    except LinkedAccount.DoesNotExist:
+        raise Http404("No such account in this team.") from None
+
+
+def get_membership_for_team(team: Team, membership_pk: int) -> Membership:
+    try:
+        return team_members(team).get(pk=membership_pk)
+    except Membership.DoesNotExist:
+        raise Http404("No such member in this team.") from None

@@ -1,0 +1,229 @@
+"""Changes to teams, members and linked accounts. Each writes the activity log."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import transaction
+from django.utils.text import slugify
+
+from postpress_dashboard.core.api import build_client
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.teams import crypto
+from postpress_dashboard.teams.models import (
+    ActivityEntry,
+    ApiKeyState,
+    ApiKeyUnavailable,
+    LinkedAccount,
+    Membership,
+    Role,
+    Team,
+)
+
+Actor = AbstractBaseUser | None
+
+
+class TeamRuleError(Exception):
+    """A change the team's rules forbid; the message is for the person who tried it."""
+
+
+def activity_record(*, team: Team, actor: Actor, action: str, summary: str) -> None:
+    ActivityEntry.objects.create(
+        team=team, actor=actor if actor and actor.pk else None, action=action, summary=summary
+    )
+
+
+# --- teams ---------------------------------------------------------------------------------
+
+
+def team_create(*, name: str, base_url: str, api_key: str, actor: Actor = None) -> Team:
+    team = Team(name=name, slug=_unique_slug(name), base_url=base_url)
+    if api_key:
+        team.set_api_key(api_key)
+    with transaction.atomic():
+        team.save()
+        activity_record(team=team, actor=actor, action="team.created", summary=f"Created {name}")
+    return team
+
+
+def team_update(*, team: Team, name: str, base_url: str, actor: Actor) -> None:
+    changes = [
+        f"{label} changed from {getattr(team, field)} to {value}"
+        for field, label, value in (("name", "Name", name), ("base_url", "Base URL", base_url))
+        if getattr(team, field) != value
+    ]
+    if not changes:
+        return
+    team.name, team.base_url = name, base_url
+    with transaction.atomic():
+        team.save(update_fields=["name", "base_url"])
+        activity_record(team=team, actor=actor, action="team.updated", summary="; ".join(changes))
+
+
+def team_set_api_key(*, team: Team, api_key: str, actor: Actor) -> None:
+    team.set_api_key(api_key)
+    with transaction.atomic():
+        team.save(update_fields=["api_key_ciphertext", "api_key_last4"])
+        # The log names the last four characters only, like the settings page.
+        summary = f"API key replaced (ending in {team.api_key_last4})"
+        activity_record(team=team, actor=actor, action="team.api_key", summary=summary)
+
+
+def teams_reencrypt_api_keys() -> tuple[int, list[str]]:
+    """Re-encrypt every stored API key under the newest FIELD_ENCRYPTION_KEYS key.
+
+    Returns how many were re-encrypted and the slugs of teams whose key no configured key
+    can read (they need their API key entered again).
+    """
+    rotated, unreadable = 0, []
+    for team in Team.objects.exclude(api_key_ciphertext="").order_by("pk"):
+        try:
+            team.api_key_ciphertext = crypto.rotate(team.api_key_ciphertext)
+        except crypto.UnreadableSecret:
+            unreadable.append(team.slug)
+            continue
+        team.save(update_fields=["api_key_ciphertext"])
+        rotated += 1
+    return rotated, unreadable
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "team"
+    slug, number = base, 2
+    while Team.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def member_add(*, team: Team, user: User, role: str, actor: Actor) -> Membership:
+    if Membership.objects.filter(team=team, user=user).exists():
+        raise TeamRuleError(f"{user.username} is already a member of {team.name}.")
+    with transaction.atomic():
+        membership = Membership.objects.create(team=team, user=user, role=role)
+        summary = f"Added {user.username} as {membership.get_role_display().lower()}"
+        activity_record(team=team, actor=actor, action="member.added", summary=summary)
+    return membership
+
+
+def member_create(
+    *, team: Team, username: str, password: str, role: str, actor: Actor
+) -> Membership:
+    if User.objects.filter(username=username).exists():
+        raise TeamRuleError(f"The username {username} is taken. Add that user instead.")
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, password=password)
+        return member_add(team=team, user=user, role=role, actor=actor)
+
+
+def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
+    if membership.role == role:
+        return
+    with transaction.atomic():
+        if role != Role.ADMIN:
+            _ensure_another_admin(membership, "demote")
+        membership.role = role
+        membership.save(update_fields=["role"])
+        summary = f"{membership.user.username} is now {membership.get_role_display().lower()}"
+        activity_record(team=membership.team, actor=actor, action="member.role", summary=summary)
+
+
+def member_remove(*, membership: Membership, actor: Actor) -> None:
+    with transaction.atomic():
+        _ensure_another_admin(membership, "remove")
+        membership.delete()
+        summary = f"Removed {membership.user.username}"
+        activity_record(team=membership.team, actor=actor, action="member.removed", summary=summary)
+
+
+def _ensure_another_admin(membership: Membership, verb: str) -> None:
+    if not membership.is_admin:
+        return
+    # Lock the team's admin rows so two admins demoting each other cannot both succeed.
+    admins = Membership.objects.select_for_update().filter(team=membership.team, role=Role.ADMIN)
+    if admins.exclude(pk=membership.pk).count() == 0:
+        raise TeamRuleError(
+            f"You cannot {verb} the last admin of {membership.team.name}: make someone else "
+            "admin first."
+        )
+
+
+# --- linked accounts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountFields:
+    provider: str
+    account_id: str
+    label: str
+    linkedin_apis: list[str]
+    daily_cap: int | None = None
+    weekly_cap: int | None = None
+    is_active: bool = True
+
+
+def account_add(*, team: Team, fields: AccountFields, actor: Actor) -> LinkedAccount:
+    if LinkedAccount.objects.filter(team=team, account_id=fields.account_id).exists():
+        raise TeamRuleError(f"The account id {fields.account_id} is already linked to this team.")
+    account = LinkedAccount(team=team, **fields.__dict__)
+    with transaction.atomic():
+        account.save()
+        summary = f"Linked {account} ({account.account_id})"
+        activity_record(team=team, actor=actor, action="account.added", summary=summary)
+    return account
+
+
+def account_update(*, account: LinkedAccount, fields: AccountFields, actor: Actor) -> None:
+    duplicate = LinkedAccount.objects.filter(team=account.team, account_id=fields.account_id)
+    if duplicate.exclude(pk=account.pk).exists():
+        raise TeamRuleError(f"The account id {fields.account_id} is already linked to this team.")
+    for name, value in fields.__dict__.items():
+        setattr(account, name, value)
+    with transaction.atomic():
+        account.save()
+        activity_record(
+            team=account.team, actor=actor, action="account.updated", summary=f"Edited {account}"
+        )
+
+
+def account_set_active(*, account: LinkedAccount, active: bool, actor: Actor) -> None:
+    if account.is_active == active:
+        return
+    account.is_active = active
+    with transaction.atomic():
+        account.save(update_fields=["is_active"])
+        verb = "Reactivated" if active else "Deactivated"
+        activity_record(
+            team=account.team, actor=actor, action="account.active", summary=f"{verb} {account}"
+        )
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    ok: bool
+    message: str
+
+
+def account_test_connection(*, account: LinkedAccount) -> ConnectionReport:
+    """List one received invitation, and say in the catalogue's words how it went."""
+    try:
+        api_key = account.team.decrypted_api_key()
+    except ApiKeyUnavailable as unavailable:
+        return ConnectionReport(False, api_key_problem(unavailable.state))
+    client = build_client(base_url=account.team.base_url, api_key=api_key)
+    try:
+        page = client.list_received_invitations(account_id=account.account_id, limit=1)
+    except PostpressError as error:
+        return ConnectionReport(False, error.user_message)
+    waiting = "at least one invitation is waiting" if page.items else "no invitation is waiting"
+    return ConnectionReport(True, f"Connected: postpress answered for {account.label}; {waiting}.")
+
+
+def api_key_problem(state: ApiKeyState) -> str:
+    if state == ApiKeyState.UNREADABLE:
+        return (
+            "The team's API key can no longer be read (the encryption keys changed). "
+            "A team admin must re-enter the API key in Settings."
+        )
+    return "The team has no postpress API key yet. A team admin can enter it in Settings."
