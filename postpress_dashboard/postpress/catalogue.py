@@ -60,7 +60,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         "A required detail is missing. Fill in every required field and try again."
     ),
     "errors/malformed_request": _service(
-        "postpress could not read this request. Try again; " + _SUPPORT, retryable=False
+        "postpress could not read this request. " + _SUPPORT, retryable=False
     ),
     "errors/content_too_large": _input(
         "What you sent is too large for the provider. Shorten the text or send smaller files."
@@ -295,8 +295,12 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
         "postpress answered with an error page instead of data; it may be under maintenance. "
         "Try again later."
     ),
-    "client/invalid_json": _service("postpress's answer could not be read. Try again; " + _SUPPORT),
-    "client/missing_fields": _service("postpress's answer was incomplete. Try again; " + _SUPPORT),
+    "client/invalid_json": _service("postpress's answer could not be read. Try again. " + _SUPPORT),
+    "client/missing_fields": _service("postpress's answer was incomplete. Try again. " + _SUPPORT),
+    "client/invalid_api_key": _admin(
+        "The team's postpress API key contains characters no API key has (a space or a line "
+        "break, perhaps from copying it). Ask a team admin to enter it again in Settings."
+    ),
     "client/invalid_base_url": _admin(
         "The team's postpress address is not a valid URL. Ask a team admin to correct it in "
         "Settings."
@@ -325,7 +329,7 @@ STATUS_FALLBACKS: dict[int, CatalogueEntry] = {
     503: _service("postpress is temporarily unavailable. Try again later."),
     504: _service("postpress did not answer in time. Try again in a moment."),
 }
-_CLIENT_ERROR_FALLBACK = _input("The request was not accepted. Check the fields and try again.")
+_CLIENT_ERROR_FALLBACK = STATUS_FALLBACKS[400]
 _SERVER_ERROR_FALLBACK = _service("postpress had a problem. Try again later. " + _SUPPORT)
 
 

@@ -25,6 +25,8 @@ from requests.adapters import HTTPAdapter
 
 from postpress_dashboard.postpress import parsing
 from postpress_dashboard.postpress.errors import (
+    AuthenticationError,
+    NotFoundError,
     PostpressConnectionError,
     PostpressError,
     ProtocolError,
@@ -45,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# No retry starts with less time than this left in the budget.
+MIN_ATTEMPT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class _Call[T]:
     params: Mapping[str, str | int] | None = None
     json: Mapping[str, Any] | None = None
     multipart: NewChat | None = None
+    # What a retried call means when the thing is already gone (404): the earlier attempt,
+    # whose answer was lost, did the job. Only for calls whose purpose is removal.
+    done_when_gone: T | None = None
 
 
 class PostpressClient:
@@ -155,8 +162,15 @@ class PostpressClient:
 
     def cancel_invitation(self, *, invitation_id: str, account_id: str) -> InvitationCanceled:
         path = f"/users/invite/sent/{_segment(invitation_id)}"
-        params = {"account_id": account_id}
-        return self._call(_Call("DELETE", path, True, parsing.invitation_canceled, params=params))
+        call = _Call(
+            "DELETE",
+            path,
+            True,
+            parsing.invitation_canceled,
+            params={"account_id": account_id},
+            done_when_gone=InvitationCanceled(),
+        )
+        return self._call(call)
 
     def start_chat(self, chat: NewChat) -> ChatStarted:
         return self._call(_Call("POST", "/chats", False, parsing.chat_started, multipart=chat))
@@ -164,6 +178,9 @@ class PostpressClient:
     # --- transport ---------------------------------------------------------------------------
 
     def _call[T](self, call: _Call[T]) -> T:
+        if not _usable_api_key(self._api_key):
+            # requests would put the key in an exception message, or fail on encoding it.
+            raise AuthenticationError(error_type="client/invalid_api_key")
         deadline = self._clock() + self.timeouts.total
         for attempt in range(self.retry.max_retries + 1):
             last_attempt = attempt == self.retry.max_retries
@@ -171,10 +188,14 @@ class PostpressClient:
                 return self._attempt(call, deadline)
             except _Retryable as retryable:
                 wait = retryable.wait or self._backoff(attempt)
-                if last_attempt or self._clock() + wait >= deadline:
+                if last_attempt or self._clock() + wait + MIN_ATTEMPT_SECONDS >= deadline:
                     raise retryable.error from None
                 logger.info("postpress %s %s: retrying after %s", call.method, call.path, wait)
                 self._sleep(wait)
+            except NotFoundError:
+                if attempt > 0 and call.done_when_gone is not None:
+                    return call.done_when_gone
+                raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _attempt[T](self, call: _Call[T], deadline: float) -> T:
@@ -197,10 +218,13 @@ class PostpressClient:
 
     def _send(self, call: _Call[Any], deadline: float) -> requests.Response:
         headers = {"X-API-KEY": self._api_key, "accept": "application/json"}
+        connect_timeout = self.timeouts.connect
         read_timeout = self.timeouts.upload_read if call.multipart else self.timeouts.read
         if not call.multipart:
             # Shorten the last attempts so the whole call stays within the total budget.
-            read_timeout = max(0.1, min(read_timeout, deadline - self._clock()))
+            remaining = max(MIN_ATTEMPT_SECONDS, deadline - self._clock())
+            connect_timeout = min(connect_timeout, remaining)
+            read_timeout = min(read_timeout, remaining)
         with self._body(call) as body:
             if body is not None:
                 headers["content-type"] = body.content_type  # carries the boundary
@@ -211,7 +235,7 @@ class PostpressClient:
                 json=call.json,
                 data=body,
                 headers=headers,
-                timeout=(self.timeouts.connect, read_timeout),
+                timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
             )
 
@@ -264,6 +288,11 @@ def _handle_body(
     if provider == Provider.INSTAGRAM:
         return {"provider": "INSTAGRAM", "account_id": account_id, "action": action.value}
     raise ValueError(f"{provider} invitations cannot be handled through the API")
+
+
+def _usable_api_key(api_key: str) -> bool:
+    """Non-empty printable ASCII without spaces: what an HTTP header can carry as it is."""
+    return bool(api_key) and all("!" <= character <= "~" for character in api_key)
 
 
 def _segment(value: str) -> str:

@@ -51,7 +51,8 @@ class PostpressError(Exception):
     def user_message(self) -> str:
         parts = [self.entry.message]
         if self.retry_after:
-            parts.append(f"You can try again in {math.ceil(self.retry_after)} seconds.")
+            seconds = math.ceil(self.retry_after)
+            parts.append(f"You can try again in {seconds} second{'s' if seconds != 1 else ''}.")
         # Support can only trace a failure on their side with the request id.
         if self.instance and self.fixable_by in (FixableBy.SERVICE, FixableBy.PROVIDER):
             parts.append(f"Request id: {self.instance}.")

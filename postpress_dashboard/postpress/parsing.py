@@ -1,5 +1,6 @@
 """Turning API answers into typed results or errors, checking what the contract requires."""
 
+import math
 from typing import Any
 
 import requests
@@ -14,8 +15,6 @@ from postpress_dashboard.postpress.schemas import (
     Inviter,
     ReceivedInvitation,
 )
-
-USAGE_LANDINGS = (50, 75, 90, 95)
 
 
 def json_body(response: requests.Response) -> Any:
@@ -151,4 +150,4 @@ def _retry_after(response: requests.Response) -> float | None:
         seconds = float(value)
     except ValueError:
         return None
-    return seconds if seconds >= 0 else None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

@@ -35,7 +35,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 @dataclass(frozen=True)
 class ListReceivedInvitations:
     account_id: str
-    offset: int
+    after: "PageAnchor | None"
     limit: int
 
     def identifiers(self) -> list[str]:
@@ -44,14 +44,26 @@ class ListReceivedInvitations:
     def perform(self, state: SandboxState) -> JsonObject:
         with state.lock:
             account = account_or_404(state, self.account_id)
-            end = self.offset + self.limit
-            items = [invitation_json(inv, account) for inv in account.received[self.offset : end]]
-            has_more = end < len(account.received)
+            # Newest first. Paging continues after the last item shown rather than at a count,
+            # so accepting or declining on one page never hides an invitation from the next.
+            pending = sorted(account.received, key=_page_order, reverse=True)
+            if self.after is not None:
+                pending = [inv for inv in pending if _page_order(inv) < self.after]
+            page = pending[: self.limit]
+            items = [invitation_json(inv, account) for inv in page]
+            has_more = len(pending) > self.limit
         return {
             "object": "InvitationList",
             "items": items,
-            "cursor": encode_cursor(end) if has_more else None,
+            "cursor": encode_cursor(_page_order(page[-1])) if has_more else None,
         }
+
+
+PageAnchor = tuple[str, str]  # (sent_at in ISO 8601, id) of the last invitation on a page
+
+
+def _page_order(invitation: ReceivedInvitation) -> PageAnchor:
+    return (invitation.sent_at.isoformat(), invitation.id)
 
 
 def read_list_received_invitations(
@@ -59,7 +71,7 @@ def read_list_received_invitations(
 ) -> ListReceivedInvitations:
     return ListReceivedInvitations(
         account_id=request.required_query_value("account_id"),
-        offset=_offset_from_cursor(request.query_value("cursor")),
+        after=_anchor_from_cursor(request.query_value("cursor")),
         limit=_page_limit(request.query_value("limit")),
     )
 
@@ -89,23 +101,24 @@ def invitation_json(invitation: ReceivedInvitation, account: Account) -> JsonObj
     return item
 
 
-def encode_cursor(offset: int) -> str:
-    """An opaque cursor; {"o":10} encodes to the docs' example "eyJvIjoxMH0"."""
-    payload = json.dumps({"o": offset}, separators=(",", ":")).encode()
+def encode_cursor(anchor: PageAnchor) -> str:
+    """An opaque cursor: base64url of the last item's position, without padding."""
+    payload = json.dumps({"t": anchor[0], "i": anchor[1]}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(payload).rstrip(b"=").decode("ascii")
 
 
-def _offset_from_cursor(cursor: str | None) -> int:
+def _anchor_from_cursor(cursor: str | None) -> PageAnchor | None:
     if cursor is None:
-        return 0
+        return None
     try:
         padded = cursor.encode("ascii") + b"=" * (-len(cursor) % 4)
-        offset = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))["o"]
+        payload = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
+        anchor = (payload["t"], payload["i"])
     except (ValueError, TypeError, KeyError) as error:
         raise invalid_parameters("cursor is not a cursor this API returned.") from error
-    if type(offset) is not int or offset < 0:
+    if not all(isinstance(part, str) and part for part in anchor):
         raise invalid_parameters("cursor is not a cursor this API returned.")
-    return offset
+    return anchor
 
 
 def _page_limit(limit: str | None) -> int:

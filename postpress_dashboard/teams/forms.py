@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 
 from postpress_dashboard.teams.models import (
     DEFAULT_CAPS,
+    MIN_API_KEY_LENGTH,
     LinkedAccount,
     LinkedInApi,
     ProviderChoice,
@@ -43,7 +44,8 @@ class ApiKeyForm(forms.Form):
 
     def clean_api_key(self) -> str:
         key = str(self.cleaned_data["api_key"])
-        if len(key) < 8 or any(character.isspace() for character in key):
+        printable_ascii = all("!" <= character <= "~" for character in key)
+        if len(key) < MIN_API_KEY_LENGTH or not printable_ascii:
             raise forms.ValidationError("That does not look like a postpress API key.")
         return key
 

@@ -14,6 +14,9 @@ def default_base_url() -> str:
     return str(settings.POSTPRESS_DEFAULT_BASE_URL)
 
 
+MIN_API_KEY_LENGTH = 8
+
+
 class ApiKeyState(StrEnum):
     OK = "ok"
     MISSING = "missing"
@@ -42,6 +45,9 @@ class Team(models.Model):
         return self.name
 
     def set_api_key(self, api_key: str) -> None:
+        if len(api_key) < MIN_API_KEY_LENGTH:
+            # Its "last four" would show most of it.
+            raise ValueError(f"an API key has at least {MIN_API_KEY_LENGTH} characters")
         self.api_key_ciphertext = crypto.encrypt(api_key)
         self.api_key_last4 = api_key[-4:]
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from postpress_dashboard.core.api import build_client
@@ -77,12 +77,17 @@ def teams_reencrypt_api_keys() -> tuple[int, list[str]]:
     rotated, unreadable = 0, []
     for team in Team.objects.exclude(api_key_ciphertext="").order_by("pk"):
         try:
-            team.api_key_ciphertext = crypto.rotate(team.api_key_ciphertext)
+            ciphertext = crypto.rotate(team.api_key_ciphertext)
         except crypto.UnreadableSecret:
             unreadable.append(team.slug)
             continue
-        team.save(update_fields=["api_key_ciphertext"])
-        rotated += 1
+        with transaction.atomic():
+            # Only if the key was not replaced meanwhile: never write an old key back.
+            same_key = Team.objects.filter(pk=team.pk, api_key_ciphertext=team.api_key_ciphertext)
+            if same_key.update(api_key_ciphertext=ciphertext):
+                summary = "API key re-encrypted under the newest encryption key"
+                activity_record(team=team, actor=None, action="team.api_key", summary=summary)
+                rotated += 1
     return rotated, unreadable
 
 
@@ -98,10 +103,15 @@ def _unique_slug(name: str) -> str:
 
 
 def member_add(*, team: Team, user: User, role: str, actor: Actor) -> Membership:
+    already_member = TeamRuleError(f"{user.username} is already a member of {team.name}.")
     if Membership.objects.filter(team=team, user=user).exists():
-        raise TeamRuleError(f"{user.username} is already a member of {team.name}.")
+        raise already_member
     with transaction.atomic():
-        membership = Membership.objects.create(team=team, user=user, role=role)
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(team=team, user=user, role=role)
+        except IntegrityError:  # added by someone else at the same moment
+            raise already_member from None
         summary = f"Added {user.username} as {membership.get_role_display().lower()}"
         activity_record(team=team, actor=actor, action="member.added", summary=summary)
     return membership
@@ -164,11 +174,16 @@ class AccountFields:
 
 
 def account_add(*, team: Team, fields: AccountFields, actor: Actor) -> LinkedAccount:
+    duplicate = TeamRuleError(f"The account id {fields.account_id} is already linked to this team.")
     if LinkedAccount.objects.filter(team=team, account_id=fields.account_id).exists():
-        raise TeamRuleError(f"The account id {fields.account_id} is already linked to this team.")
+        raise duplicate
     account = LinkedAccount(team=team, **fields.__dict__)
     with transaction.atomic():
-        account.save()
+        try:
+            with transaction.atomic():
+                account.save()
+        except IntegrityError:  # linked by someone else at the same moment
+            raise duplicate from None
         summary = f"Linked {account} ({account.account_id})"
         activity_record(team=team, actor=actor, action="account.added", summary=summary)
     return account

@@ -290,3 +290,13 @@ def test_it_cancels_an_instagram_invitation_by_the_users_provider_id(api: Sandbo
 def test_it_requires_an_account_id_to_cancel(api: SandboxClient) -> None:
     response = api.delete("/users/invite/sent/inv_1")
     assert error_of(response) == (400, "errors/missing_parameters")
+
+
+def test_handling_an_invitation_does_not_hide_one_from_the_next_page(api: SandboxClient) -> None:
+    # An ordered-by-position cursor would skip the sixth invitation after the first is accepted.
+    expected_next = list_page(api, INSTAGRAM, limit=6).json()["items"][5]["id"]
+    first_page = list_page(api, INSTAGRAM, limit=5).json()
+    accepted = first_page["items"][0]["id"]
+    handle(api, accepted, provider="INSTAGRAM", account_id=INSTAGRAM, action="accept")
+    next_page = list_page(api, INSTAGRAM, limit=5, cursor=first_page["cursor"]).json()
+    assert next_page["items"][0]["id"] == expected_next

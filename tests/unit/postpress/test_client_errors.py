@@ -736,3 +736,49 @@ def test_it_keeps_the_api_key_out_of_the_json_it_sends(api, postpress):
     request = api.calls[0].request
     assert not leaked(request.url)
     assert not leaked(json.dumps(json.loads(request.body)))
+
+
+@pytest.mark.parametrize(
+    "api_key",
+    ["pp_live key", "pp_live_key\n", "pp_live_key\u2013x", ""],
+    ids=["space", "line-break", "en-dash", "empty"],
+)
+def test_a_key_no_header_can_carry_fails_before_any_request_without_echoing_it(api, api_key):
+    postpress = PostpressClient(base_url=BASE_URL, api_key=api_key)
+
+    error = failure_of(lambda: send(postpress))
+
+    assert isinstance(error, AuthenticationError)
+    assert error.error_type == "client/invalid_api_key"
+    assert "Settings" in error.user_message
+    assert not api.calls
+    if api_key:
+        assert api_key not in str(error) + repr(error) + error.user_message
+
+
+@pytest.mark.parametrize("header", ["inf", "1e400", "nan", "-3"])
+def test_a_retry_after_that_is_not_a_real_wait_is_ignored(api, postpress, header):
+    api.add(
+        "POST",
+        SEND_URL,
+        json=envelope("errors/too_many_requests", 429),
+        status=429,
+        headers={"Retry-After": header},
+    )
+
+    error = failure_of(lambda: send(postpress))
+
+    assert error.retry_after is None
+    assert "try again in" not in error.user_message.lower()
+
+
+def test_a_wait_of_one_second_is_said_in_the_singular(api, postpress):
+    api.add(
+        "POST",
+        SEND_URL,
+        json=envelope("errors/too_many_requests", 429),
+        status=429,
+        headers={"Retry-After": "0.4"},
+    )
+
+    assert "try again in 1 second." in failure_of(lambda: send(postpress)).user_message

@@ -561,9 +561,9 @@ def test_its_default_backoff_is_at_most_half_a_second_then_one_second(
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_its_real_jittered_backoff_stays_within_the_exponential_bounds(api, seed):
-
-    random.seed(seed)
+def test_its_real_jittered_backoff_stays_within_the_exponential_bounds(api, seed, monkeypatch):
+    # A seeded generator of its own: the global random state stays untouched.
+    monkeypatch.setattr(client_module.random, "uniform", random.Random(seed).uniform)
     sleeps: list[float] = []
     postpress = PostpressClient(
         base_url=BASE_URL,
@@ -633,9 +633,8 @@ def test_it_starts_no_retry_past_the_total_budget(api, upper_bound_random):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_no_attempt_begins_after_the_total_budget_whatever_the_jitter(api, seed):
-
-    random.seed(seed)
+def test_no_attempt_begins_after_the_total_budget_whatever_the_jitter(api, seed, monkeypatch):
+    monkeypatch.setattr(client_module.random, "uniform", random.Random(seed).uniform)
     clock = FakeClock()
     starts: list[float] = []
     slow_api(api, clock, seconds=3.0, starts=starts)
@@ -713,3 +712,46 @@ def test_it_sends_through_the_session_it_was_given(api):
     list_page(postpress)
 
     assert api.calls[0].request.headers["X-Trace"] == "given-session"
+
+
+def test_a_retried_cancel_that_finds_the_invitation_gone_counts_as_done(api, postpress):
+    # The first DELETE went through but its answer was lost: the retry's 404 means success.
+    api.add("DELETE", CANCEL_URL, body=requests.ReadTimeout())
+    api.add("DELETE", CANCEL_URL, json=envelope("errors/resource_not_found", 404), status=404)
+
+    assert isinstance(cancel(postpress), InvitationCanceled)
+    assert len(api.calls) == 2
+
+
+def test_a_first_cancel_of_an_unknown_invitation_is_still_not_found(api, postpress):
+    api.add("DELETE", CANCEL_URL, json=envelope("errors/resource_not_found", 404), status=404)
+
+    error = failure_of(lambda: cancel(postpress))
+
+    assert error.status == 404
+    assert len(api.calls) == 1
+
+
+def test_the_connect_timeout_of_a_late_attempt_is_shortened_to_the_budget(api):
+    clock = FakeClock()
+    timeouts_seen: list[object] = []
+
+    def answer(request):
+        timeouts_seen.append(request.req_kwargs["timeout"])
+        clock.now += 9.0
+        return (503, {}, "")
+
+    api.add_callback("GET", LIST_URL, callback=answer)
+    postpress = PostpressClient(
+        base_url=BASE_URL,
+        api_key=API_KEY,
+        timeouts=Timeouts(connect=5.0, read=10.0, total=20.0),
+        sleep=clock.sleep,
+        clock=clock,
+    )
+
+    failure_of(lambda: list_page(postpress))
+
+    assert len(timeouts_seen) >= 2
+    last_connect, last_read = timeouts_seen[-1]
+    assert last_connect < 5.0 and last_read < 10.0

@@ -27,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-port", type=int, default=8001)
 
     def handle(self, *args: Any, port: int, sandbox_port: int, **options: Any) -> None:
+        # runserver exits the process outright when its port is taken, skipping the finally
+        # below that stops the sandbox: so check first.
+        if _port_in_use(port):
+            raise CommandError(f"Port {port} is taken: pass another with DASHBOARD_PORT=...")
         ensure_demo_logins()
         # Stopped with SIGTERM, still run the finally below so the sandbox goes too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

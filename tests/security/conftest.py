@@ -1,0 +1,171 @@
+"""Two teams and the people in and around them, made with the teams services.
+
+alice is an admin of team A and bob a member of it; charlie is the admin of team B, with his
+own linked account and membership; dave has a login and no team; root is a staff superuser.
+"""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import responses
+from django.contrib.auth.models import User
+from django.test import Client
+
+from postpress_dashboard.postpress.client import PostpressClient
+from postpress_dashboard.teams import services
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Role, Team
+from tests.security.support import (
+    ACCOUNT_A_ID,
+    ACCOUNT_A_LABEL,
+    ACCOUNT_B_ID,
+    ACCOUNT_B_LABEL,
+    API_BASE_URL,
+    TEAM_A_KEY,
+    TEAM_A_NAME,
+    TEAM_B_KEY,
+    TEAM_B_NAME,
+    World,
+)
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return User.objects.create_user("alice", password="alice-password-1")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return User.objects.create_user("bob", password="bob-password-1")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return User.objects.create_user("charlie", password="charlie-password-1")
+
+
+@pytest.fixture
+def dave(db: None) -> User:
+    return User.objects.create_user("dave", password="dave-password-1")
+
+
+@pytest.fixture
+def root(db: None) -> User:
+    return User.objects.create_superuser("root", password="root-password-1")
+
+
+@pytest.fixture
+def team_a_api_key() -> str:
+    """The key team A is created with; a module may override it (the canary tests do)."""
+    return TEAM_A_KEY
+
+
+@pytest.fixture
+def team_a(alice: User, bob: User, team_a_api_key: str) -> Team:
+    team = services.team_create(name=TEAM_A_NAME, base_url=API_BASE_URL, api_key=team_a_api_key)
+    services.member_add(team=team, user=alice, role=Role.ADMIN, actor=None)
+    services.member_add(team=team, user=bob, role=Role.MEMBER, actor=None)
+    return team
+
+
+@pytest.fixture
+def team_b(charlie: User) -> Team:
+    team = services.team_create(name=TEAM_B_NAME, base_url=API_BASE_URL, api_key=TEAM_B_KEY)
+    services.member_add(team=team, user=charlie, role=Role.ADMIN, actor=None)
+    return team
+
+
+@pytest.fixture
+def account_a(team_a: Team, alice: User) -> LinkedAccount:
+    fields = services.AccountFields(
+        provider="LINKEDIN",
+        account_id=ACCOUNT_A_ID,
+        label=ACCOUNT_A_LABEL,
+        linkedin_apis=["classic", "recruiter"],
+    )
+    return services.account_add(team=team_a, fields=fields, actor=alice)
+
+
+@pytest.fixture
+def account_b(team_b: Team, charlie: User) -> LinkedAccount:
+    fields = services.AccountFields(
+        provider="LINKEDIN",
+        account_id=ACCOUNT_B_ID,
+        label=ACCOUNT_B_LABEL,
+        linkedin_apis=["sales_navigator"],
+    )
+    return services.account_add(team=team_b, fields=fields, actor=charlie)
+
+
+@pytest.fixture
+def world(
+    alice: User,
+    bob: User,
+    charlie: User,
+    dave: User,
+    team_a: Team,
+    team_b: Team,
+    account_a: LinkedAccount,
+    account_b: LinkedAccount,
+) -> World:
+    return World(
+        alice=alice,
+        bob=bob,
+        charlie=charlie,
+        dave=dave,
+        team_a=team_a,
+        team_b=team_b,
+        account_a=account_a,
+        account_b=account_b,
+        alice_membership=Membership.objects.get(team=team_a, user=alice),
+        bob_membership=Membership.objects.get(team=team_a, user=bob),
+        charlie_membership=Membership.objects.get(team=team_b, user=charlie),
+    )
+
+
+@pytest.fixture
+def login() -> Callable[[User | None], Client]:
+    """A fresh client signed in as the user (anonymous for None)."""
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alice_client(world: World, login: Callable[[User | None], Client]) -> Client:
+    return login(world.alice)
+
+
+@pytest.fixture
+def bob_client(world: World, login: Callable[[User | None], Client]) -> Client:
+    return login(world.bob)
+
+
+@pytest.fixture
+def charlie_client(world: World, login: Callable[[User | None], Client]) -> Client:
+    return login(world.charlie)
+
+
+@pytest.fixture
+def dave_client(world: World, login: Callable[[User | None], Client]) -> Client:
+    return login(world.dave)
+
+
+@pytest.fixture
+def root_client(world: World, root: User, login: Callable[[User | None], Client]) -> Client:
+    return login(root)
+
+
+@pytest.fixture(autouse=True)
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    """The postpress API: nothing answers unless a test adds a stub; retries never wait.
+
+    Autouse, so no security test can reach a real host.
+    """
+    monkeypatch.setattr(PostpressClient, "_backoff", lambda self, attempt: 0.0)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
