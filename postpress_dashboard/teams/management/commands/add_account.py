@@ -12,8 +12,7 @@ from django.db import transaction
 
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.forms import LinkedAccountForm
-from postpress_dashboard.teams.management.commands.add_member import team_by_slug
-from postpress_dashboard.teams.management.commands.create_team import form_errors
+from postpress_dashboard.teams.management.cli import form_errors, team_by_slug
 from postpress_dashboard.teams.models import LinkedInApi, ProviderChoice
 
 OPTIONS = {

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from postpress_dashboard.teams import services
-from postpress_dashboard.teams.management.commands.create_team import secret_from_env
+from postpress_dashboard.teams.management.cli import secret_from_env, team_by_slug
 from postpress_dashboard.teams.models import Membership, Role, Team
 
 
@@ -53,13 +53,6 @@ class Command(BaseCommand):
             except services.TeamRuleError as error:
                 raise CommandError(str(error)) from None
         self.stdout.write(f"{membership.user.username} is now {membership.role} of {team.slug}.")
-
-
-def team_by_slug(slug: str) -> Team:
-    try:
-        return Team.objects.get(slug=slug)
-    except Team.DoesNotExist:
-        raise CommandError(f"No team has the slug {slug!r}.") from None
 
 
 def add_existing_user(team: Team, username: str, role: str, password_env: str | None) -> Membership:

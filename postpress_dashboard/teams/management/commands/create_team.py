@@ -4,20 +4,14 @@ The API key is read from an environment variable so it stays out of shell histor
 lists. Only the new team's slug goes to stdout, so scripts can capture it.
 """
 
-import os
-import re
 from argparse import ArgumentParser
 from typing import Any
 
-from django import forms
 from django.core.management.base import BaseCommand, CommandError
 
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.forms import ApiKeyForm, TeamForm
-
-# What a conventional environment variable name looks like. Anything else is echoed nowhere:
-# someone may have passed the secret itself instead of the name of the variable holding it.
-ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+from postpress_dashboard.teams.management.cli import describe, form_errors, secret_from_env
 
 
 class Command(BaseCommand):
@@ -66,28 +60,3 @@ def api_key_from_env(variable: str) -> str:
             f"The API key in {describe(variable)}: {' '.join(form.errors['api_key'])}"
         )
     return str(form.cleaned_data["api_key"])
-
-
-def secret_from_env(variable: str, *, option: str) -> str:
-    """The value of an environment variable, or a CommandError that never shows a value."""
-    if not ENV_NAME.fullmatch(variable):
-        raise CommandError(
-            f"{option} takes the name of an environment variable (like POSTPRESS_API_KEY), "
-            "not the secret itself."
-        )
-    value = os.environ.get(variable, "")
-    if not value.strip():
-        raise CommandError(f"{describe(variable)} is not set or is empty ({option}).")
-    return value
-
-
-def describe(variable: str) -> str:
-    return f"the environment variable {variable}"
-
-
-def form_errors(form: forms.Form, options: dict[str, str]) -> str:
-    """A form's errors as one line, each under the command-line name of its field."""
-    return "; ".join(
-        f"{options.get(field, field)}: {' '.join(messages)}"
-        for field, messages in form.errors.items()
-    )
