@@ -16,9 +16,10 @@ class CurrentTeamMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         memberships = memberships_for_user(request.user.pk) if request.user.is_authenticated else []
         chosen = request.session.get(SESSION_KEY) if memberships else None
-        # A team the user left (or never had) falls back to their first one.
+        # No choice yet, or a team the user left: the team they joined first.
         membership = next((m for m in memberships if m.team_id == chosen), None)
-        membership = membership or (memberships[0] if memberships else None)
+        if membership is None and memberships:
+            membership = min(memberships, key=lambda joined: joined.pk)
         request.memberships = memberships  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.team = membership.team if membership else None  # type: ignore[attr-defined]

@@ -6,11 +6,9 @@ import requests
 from django.conf import settings
 from django.contrib.auth import authenticate
 
-from postpress_dashboard.core.management.commands.run_demo import (
-    DEMO_LOGINS,
-    ensure_demo_logins,
-    start_sandbox,
-)
+from postpress_dashboard.core.demo import DEMO_LOGINS, ensure_demo_logins, ensure_demo_teams
+from postpress_dashboard.core.management.commands.run_demo import start_sandbox
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Team
 
 
 def free_port() -> int:
@@ -45,3 +43,19 @@ def test_it_starts_a_seeded_sandbox_that_answers_with_the_configured_key() -> No
         sandbox.wait(timeout=10)
     assert response.status_code == 200
     assert len(response.json()["items"]) == 5
+
+
+def test_the_demo_teams_are_built_once_through_the_commands(db: None) -> None:
+    ensure_demo_logins()
+    ensure_demo_teams("http://127.0.0.1:8001/api/v1")
+    ensure_demo_teams("http://127.0.0.1:9001/api/v1")  # a later start on another port
+    demo = Team.objects.get(slug="demo-team")
+    assert Team.objects.count() == 2
+    assert demo.base_url == "http://127.0.0.1:9001/api/v1"
+    assert demo.decrypted_api_key() == settings.SANDBOX_API_KEY
+    providers = set(LinkedAccount.objects.filter(team=demo).values_list("provider", flat=True))
+    assert providers == {"LINKEDIN", "INSTAGRAM", "WHATSAPP", "TELEGRAM"}
+    roles = dict(Membership.objects.filter(team=demo).values_list("user__username", "role"))
+    assert roles == {"demo-admin": "admin", "demo-member": "member"}
+    # created by the commands, which log with no actor
+    assert demo.activity.filter(action="account.added", actor=None).count() == 4

@@ -9,14 +9,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_LOGINS = (
-    ("demo-admin", "postpress-demo-admin", True),
-    ("demo-member", "postpress-demo-member", False),
-)
+from postpress_dashboard.core.demo import DEMO_LOGINS, ensure_demo_logins, ensure_demo_teams
 
 
 class Command(BaseCommand):
@@ -32,6 +28,7 @@ class Command(BaseCommand):
         if _port_in_use(port):
             raise CommandError(f"Port {port} is taken: pass another with DASHBOARD_PORT=...")
         ensure_demo_logins()
+        ensure_demo_teams(f"http://127.0.0.1:{sandbox_port}/api/v1")
         # Stopped with SIGTERM, still run the finally below so the sandbox goes too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         sandbox = start_sandbox(sandbox_port)
@@ -50,21 +47,11 @@ class Command(BaseCommand):
             "",
             f"postpress dashboard: http://127.0.0.1:{port}/",
             f"sandbox API:         http://127.0.0.1:{sandbox_port}/api/v1",
-            "demo logins:",
+            "demo logins (teams: Demo team, Demo agency):",
             *(f"  {username} / {password}" for username, password, _ in DEMO_LOGINS),
             "",
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
-
-
-def ensure_demo_logins() -> None:
-    """Create the demo users, or reset their passwords to the printed ones."""
-    users = get_user_model()
-    for username, password, is_staff in DEMO_LOGINS:
-        user, _ = users.objects.get_or_create(username=username)
-        user.set_password(password)
-        user.is_staff = is_staff
-        user.save()
 
 
 def start_sandbox(port: int) -> subprocess.Popen[bytes]:
