@@ -129,6 +129,11 @@ FIELD_ENCRYPTION_KEYS = [key.strip() for key in FIELD_ENCRYPTION_KEYS if key.str
 POSTPRESS_DEFAULT_BASE_URL = env.str(
     "POSTPRESS_DEFAULT_BASE_URL", default="https://api.postpress.ai/api/v1"
 )
+# Hosts a team's base URL may point at: the API key goes wherever the base URL says. Plain http
+# is accepted for loopback hosts only (the local sandbox).
+POSTPRESS_ALLOWED_HOSTS = env.list(
+    "POSTPRESS_ALLOWED_HOSTS", default=["api.postpress.ai", "127.0.0.1", "localhost"]
+)
 POSTPRESS_CONNECT_TIMEOUT = env.float("POSTPRESS_CONNECT_TIMEOUT", default=3.05)
 POSTPRESS_READ_TIMEOUT = env.float("POSTPRESS_READ_TIMEOUT", default=10.0)
 POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", default=120.0)

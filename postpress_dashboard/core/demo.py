@@ -60,9 +60,13 @@ def ensure_demo_teams(sandbox_base_url: str) -> None:
     for name, slug, members, accounts in DEMO_TEAMS:
         existing = Team.objects.filter(slug=slug).first()
         if existing is not None:
-            services.team_update(
+            # Another sandbox port clears the key (it follows the base URL): set it again.
+            if services.team_update(
                 team=existing, name=existing.name, base_url=sandbox_base_url, actor=None
-            )
+            ):
+                services.team_set_api_key(
+                    team=existing, api_key=settings.SANDBOX_API_KEY, actor=None
+                )
             continue
         created = _command(
             "create_team", name, "--base-url", sandbox_base_url, "--api-key-env", DEMO_KEY_VARIABLE

@@ -45,18 +45,28 @@ def team_create(*, name: str, base_url: str, api_key: str, actor: Actor = None) 
     return team
 
 
-def team_update(*, team: Team, name: str, base_url: str, actor: Actor) -> None:
+def team_update(*, team: Team, name: str, base_url: str, actor: Actor) -> bool:
+    """Save name and base URL. Returns True when the API key was cleared.
+
+    The key goes wherever the base URL points, so a new base URL drops the stored key: an
+    admin must enter it again, knowingly, for the new address.
+    """
     changes = [
         f"{label} changed from {getattr(team, field)} to {value}"
         for field, label, value in (("name", "Name", name), ("base_url", "Base URL", base_url))
         if getattr(team, field) != value
     ]
     if not changes:
-        return
+        return False
+    key_cleared = team.base_url != base_url and bool(team.api_key_ciphertext)
+    if key_cleared:
+        team.api_key_ciphertext, team.api_key_last4 = "", ""
+        changes.append("API key cleared: it must be entered again for the new base URL")
     team.name, team.base_url = name, base_url
     with transaction.atomic():
-        team.save(update_fields=["name", "base_url"])
+        team.save(update_fields=["name", "base_url", "api_key_ciphertext", "api_key_last4"])
         activity_record(team=team, actor=actor, action="team.updated", summary="; ".join(changes))
+    return key_cleared
 
 
 def team_set_api_key(*, team: Team, api_key: str, actor: Actor) -> None:

@@ -53,8 +53,12 @@ def team_update(request: TeamRequest) -> HttpResponse:
     form = TeamForm(request.POST)
     if not form.is_valid():
         return _render_settings(request, status=400, team_form=form)
-    services.team_update(team=request.team, actor=request.user, **form.cleaned_data)
+    key_cleared = services.team_update(team=request.team, actor=request.user, **form.cleaned_data)
     messages.success(request, "Team details saved.")
+    if key_cleared:
+        messages.warning(
+            request, "The base URL changed, so the API key was cleared: enter it again below."
+        )
     return redirect(SETTINGS)
 
 

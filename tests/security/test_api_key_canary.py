@@ -15,6 +15,7 @@ import responses
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import ActivityEntry
@@ -32,7 +33,7 @@ from tests.security.support import (
 pytestmark = pytest.mark.django_db
 
 STORAGE_PATHS = ["team_create", "team_set_api_key", "settings_form"]
-INVALID_CREDENTIALS = (
+INVALID_CREDENTIALS = escape(
     "postpress did not accept the team's API key. Ask a team admin to check it in Settings."
 )
 
@@ -88,7 +89,7 @@ class Haystacks:
         return [where for where, text in self.items if needle in text]
 
 
-def test_canary_places_of_finds_what_is_there() -> None:
+def test_it_finds_a_needle_in_the_haystacks_so_a_leak_would_show() -> None:
     haystacks = Haystacks()
     haystacks.add("page", "... pp_live_CANARY_x ...")
     haystacks.add("log", "nothing")

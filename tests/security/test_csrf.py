@@ -5,11 +5,8 @@ is paired with the same request carrying the token, which must get through: the 
 the missing token, not from something else.
 """
 
-from collections.abc import Callable
-
 import pytest
 import responses
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -104,10 +101,9 @@ def test_it_answers_get_with_405_on_post_only_endpoints(
 
 
 def test_it_checks_the_token_of_htmx_requests_too(
-    world: World, login: Callable[[User | None], Client], stubbed_api: responses.RequestsMock
+    world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
 ) -> None:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.alice)
+    client = csrf_client
     url = url_for("teams:account_test", world.objects_of(world.team_a))
 
     refused = client.post(url, headers={"HX-Request": "true"})

@@ -126,7 +126,11 @@ def test_it_lets_alice_the_admin_use_every_endpoint(
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_sends_anonymous_visitors_to_login_and_changes_nothing(
-    name: str, method: str, world: World, login: Callable[[User | None], Client], api: Any
+    name: str,
+    method: str,
+    world: World,
+    login: Callable[[User | None], Client],
+    api: responses.RequestsMock,
 ) -> None:
     endpoint = MATRIX[name]
     url = url_for(name, world.objects_of(world.team_a))
@@ -267,6 +271,8 @@ def test_it_refuses_team_pages_to_dave_who_is_in_no_team(
     response = send(dave_client, method, url, endpoint.post_data(world))
 
     assert_refused(response, endpoint, method, (403,))
+    if response.status_code == 403:
+        assert "You are not in a team yet" in text(response)
     assert db_snapshot() == before
     assert len(api.calls) == 0
     for marker in (*TEAM_A_MARKERS, *TEAM_B_MARKERS):

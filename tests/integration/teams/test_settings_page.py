@@ -236,3 +236,35 @@ def test_the_settings_page_runs_a_constant_number_of_queries(
         services.account_add(team=team, fields=fields, actor=None)
     with django_assert_max_num_queries(8):
         assert alice_client.get(SETTINGS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("base_url", "reason"),
+    [
+        ("https://collector.attacker.test/api/v1", "allowed host"),
+        ("http://api.postpress.ai/api/v1", "Use https"),
+    ],
+    ids=["unlisted-host", "plain-http"],
+)
+def test_a_base_url_the_key_should_not_travel_to_is_refused(
+    alice_client: Client, team: Team, base_url: str, reason: str
+) -> None:
+    response = alice_client.post("/settings/team/", {"name": "Acme", "base_url": base_url})
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    team.refresh_from_db()
+    assert team.base_url == API_BASE_URL
+
+
+def test_a_new_base_url_clears_the_key_so_it_is_entered_again_knowingly(
+    alice_client: Client, team: Team
+) -> None:
+    response = alice_client.post(
+        "/settings/team/",
+        {"name": "Acme", "base_url": "https://api.postpress.ai/api/v1"},
+        follow=True,
+    )
+    assert "the API key was cleared: enter it again" in response.content.decode()
+    team.refresh_from_db()
+    assert (team.api_key_ciphertext, team.api_key_last4) == ("", "")
+    assert "API key cleared" in team.activity.get(action="team.updated").summary
