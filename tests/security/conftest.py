@@ -27,20 +27,7 @@ from tests.security.support import (
     World,
 )
 
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user("alice", password="alice-password-1")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user("bob", password="bob-password-1")
-
-
-@pytest.fixture
-def charlie(db: None) -> User:
-    return User.objects.create_user("charlie", password="charlie-password-1")
+# alice, bob and charlie come from tests/conftest.py.
 
 
 @pytest.fixture
