@@ -1,0 +1,127 @@
+"""What the dashboard remembers about invitations.
+
+- ListedInvitation: the server's own copy of what an inbox page showed, so an accept or decline
+  uses the shared_secret postpress listed, never one sent back by the browser.
+- InvitationDecision: one accept/decline per received invitation; its unique constraint is the
+  guard that keeps a double click or a teammate's second request from calling the API twice.
+- SentInvitation: every invitation sent through the dashboard (caps, usage, withdrawing).
+- InvitationEvent: every accept, decline, send and withdraw, for the team's Activity page.
+"""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from postpress_dashboard.teams.models import LinkedAccount, Team
+
+
+class ListedInvitation(models.Model):
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    invitation_id = models.CharField(max_length=200)
+    shared_secret = models.TextField(blank=True, default="")
+    inviter_name = models.CharField(max_length=300, blank=True, default="")
+    listed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["account", "invitation_id"], name="listed_once_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} listed for account {self.account_id}"
+
+
+class Action(models.TextChoices):
+    ACCEPT = "accept", "Accept"
+    DECLINE = "decline", "Decline"
+
+
+class DecisionState(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class InvitationDecision(models.Model):
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    invitation_id = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    state = models.CharField(max_length=12, choices=DecisionState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+    error_type = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["account", "invitation_id"], name="one_decision_per_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.invitation_id} ({self.state})"
+
+
+class SentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SentInvitation(models.Model):
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    recipient_id = models.CharField(max_length=300)
+    email = models.EmailField(blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    invitation_id = models.CharField(max_length=200)
+    usage = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=SentStatus.choices, default=SentStatus.PENDING)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.recipient_id} ({self.status})"
+
+
+class EventKind(models.TextChoices):
+    ACCEPT = "accept", "Accept"
+    DECLINE = "decline", "Decline"
+    SEND = "send", "Send"
+    WITHDRAW = "withdraw", "Withdraw"
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class InvitationEvent(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    target = models.CharField(max_length=300)  # the invitation id or recipient
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error_type = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}: {self.outcome}"

@@ -1,0 +1,104 @@
+"""Reading invitations: the inbox page, sent invitations, usage warnings, the activity list."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from invitations.models import InvitationDecision, InvitationEvent, SentInvitation, SentStatus
+from invitations.services import account_client, listed_invitations_remember
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.schemas import ReceivedInvitation
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.teams.services import api_key_problem
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    invitation: ReceivedInvitation
+    decision: InvitationDecision | None  # an earlier accept/decline, by anyone in the team
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow] = field(default_factory=list)
+    next_cursor: str | None = None
+    error: PostpressError | None = None
+    key_problem: str = ""  # the team's API key is missing or unreadable
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.key_problem)
+
+
+def received_invitation_page(
+    *, account: LinkedAccount, limit: int, cursor: str | None
+) -> InboxPage:
+    """One page of received invitations: one API call, and a constant number of queries."""
+    try:
+        client = account_client(account)
+    except ApiKeyUnavailable as unavailable:
+        return InboxPage(key_problem=api_key_problem(unavailable.state))
+    try:
+        page = client.list_received_invitations(
+            account_id=account.account_id, limit=limit, cursor=cursor
+        )
+    except PostpressError as error:
+        return InboxPage(error=error)
+    listed_invitations_remember(account=account, items=page.items)
+    decisions = {
+        decision.invitation_id: decision
+        for decision in InvitationDecision.objects.filter(
+            account=account, invitation_id__in=[item.id for item in page.items]
+        ).select_related("actor")
+    }
+    rows = [InboxRow(item, decisions.get(item.id)) for item in page.items]
+    return InboxPage(rows=rows, next_cursor=page.cursor)
+
+
+def account_usage_warning(account: LinkedAccount) -> int | None:
+    """The provider usage last reported for the account (50, 75, 90 or 95 percent), if any.
+
+    It stands until a later answer reports a lower figure: the API only reports at landings.
+    """
+    latest = (
+        SentInvitation.objects.filter(account=account, usage__isnull=False)
+        .values_list("usage", flat=True)
+        .first()
+    )
+    return latest
+
+
+def sent_invitations(
+    account: LinkedAccount, *, pending_longer_than_days: int | None = None
+) -> QuerySet[SentInvitation]:
+    sent = SentInvitation.objects.filter(account=account).select_related("sent_by", "withdrawn_by")
+    if pending_longer_than_days is not None:
+        cutoff = timezone.now() - timedelta(days=pending_longer_than_days)
+        sent = sent.filter(status=SentStatus.PENDING, sent_at__lte=cutoff)
+    return sent
+
+
+def get_sent_invitation_for_team(team: Team, sent_pk: int) -> SentInvitation:
+    try:
+        return SentInvitation.objects.select_related("account__team").get(
+            pk=sent_pk, account__team=team
+        )
+    except SentInvitation.DoesNotExist:
+        raise Http404("No such sent invitation in this team.") from None
+
+
+def invitation_events(
+    team: Team, *, account: LinkedAccount | None = None, outcome: str | None = None
+) -> QuerySet[InvitationEvent]:
+    events = InvitationEvent.objects.filter(team=team).select_related("actor", "account")
+    if account is not None:
+        events = events.filter(account=account)
+    if outcome:
+        events = events.filter(outcome=outcome)
+    return events
