@@ -1,6 +1,18 @@
-"""Rules both the forms and the services read: the message limit and how it is counted."""
+"""Rules forms, templates and services share: who takes an email, the message limit, counting."""
+
+from postpress_dashboard.teams.models import ProviderChoice
 
 MESSAGE_LIMIT = 300
+
+
+def takes_email(provider: str) -> bool:
+    """Only LinkedIn accepts the recipient's email (user_email) with an invitation."""
+    return provider == ProviderChoice.LINKEDIN
+
+
+def decides_received_invitations(provider: str) -> bool:
+    """Only LinkedIn and Instagram invitations can be accepted or declined through the API."""
+    return provider in (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)
 
 
 def normalize_message(text: str) -> str:

@@ -7,7 +7,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from invitations.models import InvitationDecision, InvitationEvent, SentInvitation, SentStatus
+from invitations.models import (
+    InvitationDecision,
+    InvitationEvent,
+    ListedInvitation,
+    SentInvitation,
+    SentStatus,
+)
 from invitations.services import account_client, listed_invitations_remember
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
@@ -59,6 +65,15 @@ def received_invitation_page(
     }
     rows = [InboxRow(item, decisions.get(item.id)) for item in page.items]
     return InboxPage(rows=rows, next_cursor=page.cursor)
+
+
+def listed_inviter_names(*, account: LinkedAccount, invitation_ids: list[str]) -> dict[str, str]:
+    """Who sent each invitation, as the last listed page said: one query for a row or a batch."""
+    return dict(
+        ListedInvitation.objects.filter(
+            account=account, invitation_id__in=invitation_ids
+        ).values_list("invitation_id", "inviter_name")
+    )
 
 
 def account_usage_warning(account: LinkedAccount) -> int | None:

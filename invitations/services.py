@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from invitations.models import (
@@ -17,14 +18,17 @@ from invitations.models import (
     SentInvitation,
     SentStatus,
 )
-from invitations.rules import normalize_message
+from invitations.rules import decides_received_invitations, normalize_message, takes_email
 from postpress_dashboard.core.api import build_client
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
-from postpress_dashboard.teams.models import LinkedAccount, ProviderChoice
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice
+from postpress_dashboard.teams.services import api_key_problem
 
 Actor = AbstractBaseUser | None
+# A decision still "in progress" after this long was abandoned (the API budget is about 25 s).
+STALE_CLAIM_AFTER = timedelta(minutes=2)
 
 
 class InvitationRefused(Exception):
@@ -97,6 +101,14 @@ def invitation_decide(
     *, account: LinkedAccount, invitation_id: str, action: str, actor: Actor
 ) -> Decision:
     """Accept or decline a received invitation, at most once whatever the number of requests."""
+    # Checked before claiming: a claim left in progress would block the invitation for good.
+    if not decides_received_invitations(account.provider):
+        refusal = f"{account.get_provider_display()} invitations cannot be handled from here."
+        return Decision(invitation_id, action, None, refusal=refusal)
+    try:
+        client = account_client(account)
+    except ApiKeyUnavailable as unavailable:
+        return Decision(invitation_id, action, None, refusal=api_key_problem(unavailable.state))
     record, claimed = _claim_decision(account, invitation_id, action, actor)
     if not claimed:
         return Decision(invitation_id, action, record, already_handled=True)
@@ -110,7 +122,7 @@ def invitation_decide(
             refusal="This invitation is not on a page the dashboard listed. Reload the inbox.",
         )
     try:
-        account_client(account).handle_received_invitation(
+        client.handle_received_invitation(
             invitation_id=invitation_id,
             account_id=account.account_id,
             provider=Provider(account.provider),
@@ -140,8 +152,13 @@ def _claim_decision(
     except IntegrityError:
         pass
     existing = InvitationDecision.objects.filter(account=account, invitation_id=invitation_id)
-    # A failed attempt may be retried: whoever flips it from failed first gets it.
-    if existing.filter(state=DecisionState.FAILED).update(**fields, error_type=""):
+    # A failed attempt may be retried, and so may one whose worker died mid-call (in progress
+    # for far longer than any call may take): whoever flips it first gets it.
+    now = timezone.now()
+    retryable = Q(state=DecisionState.FAILED) | Q(
+        state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
+    )
+    if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
         return existing.get(), True
     return existing.select_related("actor").get(), False
 
@@ -195,24 +212,34 @@ def invitation_send(
 ) -> SentInvitation:
     """Send an invitation within the account's caps. Raises InvitationRefused or PostpressError."""
     message = normalize_message(message)
-    email = email if account.provider == ProviderChoice.LINKEDIN else ""
+    email = email if takes_email(account.provider) else ""
+    try:
+        record = _send_within_caps(
+            account=account, recipient_id=recipient_id, email=email, message=message, actor=actor
+        )
+    except PostpressError as error:
+        # Outside the transaction, which the error rolls back: the failure stays recorded.
+        event_record(
+            account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=error
+        )
+        raise
+    return record
+
+
+def _send_within_caps(
+    *, account: LinkedAccount, recipient_id: str, email: str, message: str, actor: Actor
+) -> SentInvitation:
     with transaction.atomic():
         # One send at a time per account, so two people cannot both take the last one of a cap.
         LinkedAccount.objects.select_for_update().filter(pk=account.pk).first()
         if reason := account_caps_usage(account).reached:
             raise InvitationRefused(reason)
-        try:
-            sent = account_client(account).send_invitation(
-                account_id=account.account_id,
-                provider_id=recipient_id,
-                user_email=email or None,
-                message=message or None,
-            )
-        except PostpressError as error:
-            event_record(
-                account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=error
-            )
-            raise
+        sent = account_client(account).send_invitation(
+            account_id=account.account_id,
+            provider_id=recipient_id,
+            user_email=email or None,
+            message=message or None,
+        )
         record = SentInvitation.objects.create(
             account=account,
             recipient_id=recipient_id,

@@ -6,7 +6,7 @@ app_name = "invitations"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path(
-        "inbox/<int:account_pk>/invitations/<str:invitation_id>/<str:action>/",
+        "inbox/<int:account_pk>/invitations/<path:invitation_id>/<str:action>/",
         views.invitation_decide,
         name="decide",
     ),

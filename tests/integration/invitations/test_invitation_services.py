@@ -170,3 +170,27 @@ def test_the_usage_warning_follows_the_latest_report(linkedin_account: LinkedAcc
     )
     SentInvitation.objects.create(account=linkedin_account, recipient_id="b", invitation_id="2")
     assert selectors.account_usage_warning(linkedin_account) == 90
+
+
+@responses.activate
+def test_a_decision_abandoned_mid_call_can_be_taken_again(
+    linkedin_account: LinkedAccount, alice: User
+) -> None:
+    listed(linkedin_account, "inv_stuck")
+    InvitationDecision.objects.create(
+        account=linkedin_account,
+        invitation_id="inv_stuck",
+        action="accept",
+        state=DecisionState.IN_PROGRESS,
+    )
+    fresh = services.invitation_decide(
+        account=linkedin_account, invitation_id="inv_stuck", action="accept", actor=alice
+    )
+    assert fresh.already_handled and not responses.calls  # a live claim is respected
+    InvitationDecision.objects.filter(invitation_id="inv_stuck").update(
+        decided_at=timezone.now() - timedelta(minutes=10)
+    )
+    responses.post(HANDLE_URL, json=handled())
+    assert services.invitation_decide(
+        account=linkedin_account, invitation_id="inv_stuck", action="accept", actor=alice
+    ).ok

@@ -1,0 +1,137 @@
+"""Invitation forms: they validate; the services send and withdraw."""
+
+from typing import Any
+
+from django import forms
+from django.core.validators import validate_email
+
+from invitations.models import Outcome
+from invitations.rules import MESSAGE_LIMIT, message_length, normalize_message, takes_email
+from postpress_dashboard.teams.models import LinkedAccount, Team
+from postpress_dashboard.teams.selectors import team_accounts, team_active_accounts
+
+DEFAULT_PENDING_DAYS = 21
+MAX_PENDING_DAYS = 365
+MAX_BULK_WITHDRAW = 100
+
+# Where an API error about a send belongs on the form; any other type goes at the top.
+FIELD_FOR_SEND_ERROR: dict[str, str] = {
+    "errors/too_many_characters": "message",
+    "errors/invalid_recipient": "recipient_id",
+    "errors/already_connected": "recipient_id",
+    "errors/already_invited_recently": "recipient_id",
+    "errors/user_unreachable": "recipient_id",
+    "errors/cannot_invite_attendee": "recipient_id",
+    "errors/blocked_recipient": "recipient_id",
+}
+
+
+class InvitationSendForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label="Account", queryset=LinkedAccount.objects.none(), empty_label=None
+    )
+    recipient_id = forms.CharField(
+        label="Recipient ID",
+        max_length=300,
+        help_text="The person's id on the provider. On Instagram a username works too.",
+    )
+    # Validated in clean_email, and only for providers that take an email (rules.takes_email).
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        max_length=254,
+        # hx-preserve keeps what was typed when htmx swaps in the fields of another LinkedIn
+        # account.
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "hx-preserve": "true"}),
+        help_text="LinkedIn only: the person's email address, when LinkedIn asks for it.",
+    )
+    # No max_length: it would count before line breaks are normalized, and its maxlength
+    # attribute counts UTF-16 units in browsers (an emoji is two). clean_message counts.
+    message = forms.CharField(
+        label="Message",
+        required=False,
+        strip=False,
+        # The live counter (static/js/invitations.js) sits in the help text, so it is described.
+        widget=forms.Textarea(attrs={"rows": 4, "data-counter": "message-counter"}),
+        help_text=f"Optional. At most {MESSAGE_LIMIT} characters; an emoji counts as one.",
+    )
+
+    def __init__(
+        self, *args: Any, team: Team, account: LinkedAccount | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = team_active_accounts(team)
+        # The account the page is about: the one posted, or the one asked for in the URL.
+        self.selected_account = account
+        if account is not None:
+            self.initial.setdefault("account", account.pk)
+
+    @property
+    def shows_email(self) -> bool:
+        return self.selected_account is not None and takes_email(self.selected_account.provider)
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip()
+        account = self.cleaned_data.get("account")
+        if account is None or not takes_email(account.provider):
+            return ""  # never sent for a provider that takes none
+        if email:
+            validate_email(email)
+        return email
+
+    def clean_message(self) -> str:
+        message = normalize_message(str(self.cleaned_data["message"]))
+        length = message_length(message)
+        if length > MESSAGE_LIMIT:
+            raise forms.ValidationError(
+                f"The message has {length} characters; an invitation takes at most "
+                f"{MESSAGE_LIMIT}. Shorten it by {length - MESSAGE_LIMIT}."
+            )
+        return message if message.strip() else ""
+
+
+class SentFilterForm(forms.Form):
+    days = forms.IntegerField(
+        label="Pending longer than (days)",
+        min_value=0,
+        max_value=MAX_PENDING_DAYS,
+        initial=DEFAULT_PENDING_DAYS,
+    )
+
+
+class IdListField(forms.Field):
+    """Several integer ids posted under one name."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("The list of invitations was not understood.") from None
+        if len(ids) > MAX_BULK_WITHDRAW:
+            raise forms.ValidationError(f"At most {MAX_BULK_WITHDRAW} invitations at once.")
+        return ids
+
+
+class BulkWithdrawForm(forms.Form):
+    days = forms.IntegerField(min_value=0, max_value=MAX_PENDING_DAYS)
+    sent = IdListField()
+
+
+class ActivityFilterForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label="Account",
+        queryset=LinkedAccount.objects.none(),
+        required=False,
+        empty_label="All accounts",
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=[("", "Any outcome"), *Outcome.choices], required=False
+    )
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = team_accounts(team)

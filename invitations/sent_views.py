@@ -1,0 +1,325 @@
+"""Sending invitations, the sent list with withdrawing, and the team's Activity page.
+
+The nav link "Send invitation" leads to `invitation_send` (services.invitation_send), "Sent
+invitations" to `sent_list` (selectors.sent_invitations) whose Withdraw buttons post to
+`invitation_withdraw` and `invitations_bulk_withdraw` (services.invitation_withdraw), and
+"Activity" to `activity` (selectors.invitation_events).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from invitations import selectors, services
+from invitations.forms import (
+    FIELD_FOR_SEND_ERROR,
+    ActivityFilterForm,
+    BulkWithdrawForm,
+    InvitationSendForm,
+    SentFilterForm,
+)
+from invitations.models import InvitationEvent, SentInvitation
+from invitations.rules import MESSAGE_LIMIT, message_length
+from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.postpress.catalogue import entry_for
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.teams.access import team_required
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.teams.selectors import (
+    get_account_for_team,
+    team_accounts,
+    team_active_accounts,
+)
+from postpress_dashboard.teams.services import api_key_problem
+
+SENT_PAGE_SIZE = 25
+ACTIVITY_PAGE_SIZE = 25
+WITHDRAW_WARNING = (
+    "Withdrawing cannot be undone, and LinkedIn may block re-inviting the same person for up "
+    "to 3 weeks."
+)
+GONE = (
+    "This invitation is gone from the provider: it was already accepted, declined or withdrawn "
+    "there, so there is nothing left to withdraw."
+)
+
+
+def _account_in_team(
+    team: Team, raw: str | None, default: QuerySet[LinkedAccount]
+) -> LinkedAccount | None:
+    """The team's account named in the request (404 for any other), else the first default."""
+    if raw:
+        if not raw.isdigit():
+            raise Http404("No such account in this team.")
+        return get_account_for_team(team, int(raw))
+    return default.first()
+
+
+def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
+    account = _account_in_team(team, raw, team_active_accounts(team))
+    if account is not None and not account.is_active:
+        return team_active_accounts(team).first()  # only active accounts send
+    return account
+
+
+def _sent_url(account: LinkedAccount, **params: Any) -> str:
+    query = urlencode({"account": account.pk, **{k: v for k, v in params.items() if v != ""}})
+    return f"{reverse('invitations:sent')}?{query}"
+
+
+def _back_to(request: TeamRequest, fallback: str) -> str:
+    """The page a no-JS form post came from, when it is one of ours."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return fallback
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def _account_state(account: LinkedAccount | None) -> dict[str, Any]:
+    if account is None:
+        return {}
+    return {
+        "usage": selectors.account_usage_warning(account),
+        "caps": services.account_caps_usage(account),
+    }
+
+
+def _render_send(
+    request: TeamRequest, form: InvitationSendForm, *, status: int = 200
+) -> HttpResponse:
+    account = form.selected_account
+    context = {
+        "form": form,
+        "account": account,
+        "message_limit": MESSAGE_LIMIT,
+        "message_count": message_length(form["message"].value() or ""),
+        **_account_state(account),
+    }
+    return render(request, "invitations/send.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@team_required
+def invitation_send(request: TeamRequest) -> HttpResponse:
+    team = request.team
+    if request.method == "GET":
+        account = _send_account(team, request.GET.get("account"))
+        return _render_send(request, InvitationSendForm(team=team, account=account))
+    data = request.POST
+    account = _send_account(team, data.get("account"))
+    if "refresh" in data:
+        # Without JavaScript, this button shows the chosen account's fields, keeping the input.
+        kept = {name: data.get(name, "") for name in ("recipient_id", "email", "message")}
+        return _render_send(request, InvitationSendForm(team=team, account=account, initial=kept))
+    form = InvitationSendForm(data, team=team, account=account)
+    if not form.is_valid():
+        return _render_send(request, form, status=400)
+    chosen: LinkedAccount = form.cleaned_data["account"]
+    try:
+        sent = services.invitation_send(
+            account=chosen,
+            recipient_id=form.cleaned_data["recipient_id"],
+            email=form.cleaned_data["email"],
+            message=form.cleaned_data["message"],
+            actor=request.user,
+        )
+    except services.InvitationRefused as refused:
+        form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+    except ApiKeyUnavailable as unavailable:
+        form.add_error(None, api_key_problem(unavailable.state))
+    except PostpressError as error:
+        form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), error.user_message)
+    else:
+        message = f"Invitation sent to {sent.recipient_id}."
+        if sent.usage is not None:
+            message += (
+                f" Usage warning: postpress reports this account at {sent.usage}% of the "
+                "provider's invitation limit."
+            )
+        messages.success(request, message)
+        return redirect(f"{reverse('invitations:send')}?{urlencode({'account': chosen.pk})}")
+    return _render_send(request, form)
+
+
+@require_GET
+@team_required
+@vary_on_headers("HX-Request")
+def send_form_fields(request: TeamRequest) -> HttpResponse:
+    """The part of the send form that depends on the account, for htmx when it changes."""
+    account = _send_account(request.team, request.GET.get("account"))
+    if not request.htmx:
+        query = urlencode({"account": account.pk}) if account else ""
+        return redirect(f"{reverse('invitations:send')}?{query}")
+    form = InvitationSendForm(team=request.team, account=account)
+    context = {"form": form, "account": account, **_account_state(account)}
+    return render(request, "invitations/send.html#send-fields", context)
+
+
+# --- the sent list and withdrawing -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithdrawOutcome:
+    message: str
+    level: str  # "success", "info" or "error", as in django.contrib.messages
+
+    @property
+    def ok(self) -> bool:
+        return self.level != "error"
+
+
+def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome:
+    try:
+        withdrawn = services.invitation_withdraw(sent=sent, actor=request.user)
+    except ApiKeyUnavailable as unavailable:
+        return WithdrawOutcome(api_key_problem(unavailable.state), "error")
+    except PostpressError as error:
+        if error.error_type == "errors/resource_not_found":
+            return WithdrawOutcome(GONE, "error")
+        return WithdrawOutcome(error.user_message, "error")
+    if not withdrawn:
+        return WithdrawOutcome(
+            f"The invitation to {sent.recipient_id} was already withdrawn.", "info"
+        )
+    return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")
+
+
+@require_GET
+@team_required
+def sent_list(request: TeamRequest) -> HttpResponse:
+    team = request.team
+    accounts = list(team_accounts(team))
+    account = _account_in_team(team, request.GET.get("account"), team_accounts(team))
+    days: int | None = None
+    if "days" in request.GET:
+        filter_form = SentFilterForm(request.GET)
+        if filter_form.is_valid():
+            days = filter_form.cleaned_data["days"]
+    else:
+        filter_form = SentFilterForm()
+    context: dict[str, Any] = {
+        "accounts": accounts,
+        "account": account,
+        "filter_form": filter_form,
+        "days": days,
+        "withdraw_warning": WITHDRAW_WARNING,
+        "next": request.get_full_path(),
+    }
+    if account is not None:
+        sent = selectors.sent_invitations(account, pending_longer_than_days=days)
+        page = Paginator(sent, SENT_PAGE_SIZE).get_page(request.GET.get("page"))
+        context |= {"page": page, "usage": selectors.account_usage_warning(account)}
+        if days is not None:
+            context["shown_ids"] = [row.pk for row in page]
+    status = 400 if filter_form.is_bound and not filter_form.is_valid() else 200
+    return render(request, "invitations/sent.html", context, status=status)
+
+
+@require_POST
+@team_required
+@vary_on_headers("HX-Request")
+def invitation_withdraw(request: TeamRequest, sent_pk: int) -> HttpResponse:
+    sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
+    outcome = _withdraw_one(sent, request)
+    back = _back_to(request, _sent_url(sent.account))
+    if request.htmx:
+        # A 200 fragment even for an API error: htmx 2 does not swap 4xx/5xx answers.
+        context = {
+            "sent": sent,
+            "outcome": outcome,
+            "next": back,
+            "withdraw_warning": WITHDRAW_WARNING,
+        }
+        return render(request, "invitations/sent.html#sent-row", context)
+    messages.add_message(request, getattr(messages, outcome.level.upper()), outcome.message)
+    return redirect(back)
+
+
+@require_POST
+@team_required
+@vary_on_headers("HX-Request")
+def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
+    raw_account = request.POST.get("account", "")
+    if not raw_account.isdigit():
+        raise Http404("No such account in this team.")
+    account = get_account_for_team(request.team, int(raw_account))
+    form = BulkWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was withdrawn: the list was not understood. Try again.")
+        return _go(request, _sent_url(account, days=request.POST.get("days", "")))
+    days, ids = form.cleaned_data["days"], form.cleaned_data["sent"]
+    # Only what is still shown under this filter: another account's or a teammate's recent
+    # withdrawal is left alone.
+    shown = (
+        selectors.sent_invitations(account, pending_longer_than_days=days)
+        .filter(pk__in=ids)
+        .select_related("account__team")
+    )
+    withdrawn, failed = 0, 0
+    failures: dict[str, list[str]] = {}  # recipients by message, so a shared cause reads once
+    for sent in shown:
+        outcome = _withdraw_one(sent, request)
+        if outcome.level == "success":
+            withdrawn += 1
+        elif outcome.level == "error":
+            failed += 1
+            failures.setdefault(outcome.message, []).append(sent.recipient_id)
+    asked = len(set(ids))
+    summary = f"Withdrew {withdrawn} of {asked} invitation{'s' if asked != 1 else ''}."
+    (messages.success if withdrawn and not failed else messages.warning)(request, summary)
+    for message, recipients in failures.items():
+        messages.error(request, f"Not withdrawn ({', '.join(recipients)}): {message}")
+    if skipped := asked - withdrawn - failed:
+        messages.info(
+            request, f"{skipped} no longer pending for more than {days} days: left as they are."
+        )
+    return _go(request, _sent_url(account, days=days))
+
+
+def _go(request: TeamRequest, url: str) -> HttpResponse:
+    """Back to a full page: htmx follows a client redirect, a plain form post a 302."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# --- activity --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    event: InvitationEvent
+
+    @property
+    def failure(self) -> str:
+        """The catalogue's words for a failure: never the raw error type."""
+        if not self.event.error_type:
+            return ""
+        return entry_for(self.event.error_type, None).message
+
+
+@require_GET
+@team_required
+def activity(request: TeamRequest) -> HttpResponse:
+    form = ActivityFilterForm(request.GET, team=request.team)
+    account, outcome = None, None
+    if form.is_valid():
+        account, outcome = form.cleaned_data["account"], form.cleaned_data["outcome"] or None
+    events = selectors.invitation_events(request.team, account=account, outcome=outcome)
+    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "rows": [ActivityRow(event) for event in page]}
+    return render(
+        request, "invitations/activity.html", context, status=200 if form.is_valid() else 400
+    )

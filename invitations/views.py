@@ -1,0 +1,339 @@
+"""The inbox: one linked account's received invitations, accepted or declined one by one or in bulk.
+
+Without JavaScript every control is a link or a form post that redirects back with a message;
+htmx upgrades the row buttons to swap just their row, and the bulk buttons to swap each row they
+processed (out of band). Keyboard triage and local times live in static/js/inbox.js.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from invitations import selectors, services
+from invitations.models import Action, DecisionState, InvitationDecision
+from invitations.rules import decides_received_invitations
+from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.postpress.errors import AuthenticationError
+from postpress_dashboard.postpress.schemas import ReceivedInvitation
+from postpress_dashboard.teams import selectors as team_selectors
+from postpress_dashboard.teams.access import team_required
+from postpress_dashboard.teams.models import LinkedAccount, Team
+
+INBOX = "invitations:inbox"
+PAGE_TEMPLATE = "invitations/inbox.html"
+ROW_TEMPLATE = "invitations/inbox.html#invitation-row"
+BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
+CURSORS_SESSION_KEY = "inbox_cursors"
+PAST_TENSE = {Action.ACCEPT: "Accepted", Action.DECLINE: "Declined"}
+PRESENT_PARTICIPLE = {Action.ACCEPT: "accepting", Action.DECLINE: "declining"}
+
+
+class InboxQueryForm(forms.Form):
+    """?account=<pk>&size=25&page=2. A wrong size or page falls back to its default."""
+
+    account = forms.IntegerField(required=False, min_value=1)
+    size = forms.TypedChoiceField(
+        choices=[(size, size) for size in selectors.PAGE_SIZES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+class VisitedCursors:
+    """The cursors of the inbox pages already visited, per account and page size, in the session.
+
+    The API hands out forward cursors only, so going back reuses the cursor that first led to a
+    page. Entry 0 is page 1, which needs none.
+    """
+
+    def __init__(self, session: SessionBase, *, account: LinkedAccount, size: int) -> None:
+        self._session = session
+        self._key = f"{account.pk}:{size}"
+        stored = session.get(CURSORS_SESSION_KEY, {}).get(self._key)
+        valid = (
+            isinstance(stored, list)
+            and stored[:1] == [None]
+            and all(isinstance(cursor, str) for cursor in stored[1:])
+        )
+        self._cursors: list[str | None] = stored if valid else [None]
+
+    def knows(self, number: int) -> bool:
+        return 1 <= number <= len(self._cursors)
+
+    def cursor_for(self, number: int) -> str | None:
+        return self._cursors[number - 1]
+
+    def remember(self, number: int, next_cursor: str | None) -> None:
+        """Page `number` was shown and pointed at `next_cursor` (None on the last page)."""
+        cursors = self._cursors
+        if next_cursor is None:
+            cursors = cursors[:number]
+        elif cursors[number : number + 1] != [next_cursor]:
+            # A different way on: the pages visited beyond it followed the old one.
+            cursors = [*cursors[:number], next_cursor]
+        if cursors != self._cursors:
+            self._cursors = cursors
+            self._session[CURSORS_SESSION_KEY] = {
+                **self._session.get(CURSORS_SESSION_KEY, {}),
+                self._key: cursors,
+            }
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One inbox row: an invitation as listed, or the outcome of a request deciding it."""
+
+    invitation_id: str
+    inviter_name: str
+    invitation: ReceivedInvitation | None = None  # None when the row shows an outcome only
+    record: InvitationDecision | None = None  # the stored decision, by anyone in the team
+    outcome: services.Decision | None = None  # what this request did
+
+    @classmethod
+    def listed(cls, row: selectors.InboxRow) -> "RowView":
+        inviter = row.invitation.inviter
+        return cls(
+            invitation_id=row.invitation.id,
+            inviter_name=inviter.name if inviter else "",
+            invitation=row.invitation,
+            record=row.decision,
+        )
+
+    @classmethod
+    def decided(cls, decision: services.Decision, inviter_name: str) -> "RowView":
+        return cls(
+            invitation_id=decision.invitation_id,
+            inviter_name=inviter_name,
+            record=decision.record,
+            outcome=decision,
+        )
+
+    @property
+    def state(self) -> str:
+        """open (buttons), decided (by this request), handled (earlier), in_progress, failed,
+        refused (by the dashboard, without calling the API)."""
+        if self.outcome is not None:
+            if self.outcome.error is not None:
+                return "failed"
+            if self.outcome.refusal:
+                return "refused"
+            if not self.outcome.already_handled:
+                return "decided"
+        if self.record is None or self.record.state == DecisionState.FAILED:
+            return "open"
+        return "handled" if self.record.state == DecisionState.DONE else "in_progress"
+
+    @property
+    def action(self) -> str:
+        if self.outcome is not None and self.state in ("decided", "failed", "refused"):
+            return self.outcome.action
+        return self.record.action if self.record else ""
+
+    @property
+    def sent_at(self) -> datetime | None:
+        value = self.invitation.parsed_datetime if self.invitation else None
+        try:
+            parsed = parse_datetime(value) if value else None
+        except ValueError:
+            return None
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed
+
+
+@require_GET
+@team_required
+def inbox(request: TeamRequest) -> HttpResponse:
+    query = InboxQueryForm(request.GET)
+    query.is_valid()  # each field falls back on its own; only a wrong account is an error
+    if "account" in query.errors:
+        raise Http404("No such account in this team.")
+    accounts = list(team_selectors.team_active_accounts(request.team))
+    account = _chosen_account(accounts, query.cleaned_data.get("account"))
+    if account is None:
+        return render(request, PAGE_TEMPLATE, {"accounts": accounts})
+
+    size = query.cleaned_data.get("size") or selectors.DEFAULT_PAGE_SIZE
+    cursors = VisitedCursors(request.session, account=account, size=size)
+    number = query.cleaned_data.get("page") or 1
+    if not cursors.knows(number):
+        number = 1  # a page this session never reached: there is no cursor for it
+    page = selectors.received_invitation_page(
+        account=account, limit=size, cursor=cursors.cursor_for(number)
+    )
+    if not page.failed:
+        cursors.remember(number, page.next_cursor)
+
+    context = {
+        "accounts": accounts,
+        "account": account,
+        "size": size,
+        "page_sizes": selectors.PAGE_SIZES,
+        "page": page,
+        "page_number": number,
+        "rows": [RowView.listed(row) for row in page.rows],
+        "current_url": _inbox_url(account, size, number),
+        "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
+        "next_url": _inbox_url(account, size, number + 1) if page.next_cursor else "",
+        "usage_warning": selectors.account_usage_warning(account),
+        "auth_problem": isinstance(page.error, AuthenticationError),
+        "can_decide": decides_received_invitations(account.provider),
+    }
+    return render(request, PAGE_TEMPLATE, context)
+
+
+@require_POST
+@team_required
+@vary_on_headers("HX-Request")
+def invitation_decide(
+    request: TeamRequest, account_pk: int, invitation_id: str, action: str
+) -> HttpResponse:
+    account = _active_account_for_team(request.team, account_pk)
+    if action not in Action.values:
+        raise Http404("Invitations are accepted or declined.")
+    # The shared_secret comes from the server's copy of the listed page, never from the browser.
+    decision = services.invitation_decide(
+        account=account, invitation_id=invitation_id, action=action, actor=request.user
+    )
+    names = selectors.listed_inviter_names(account=account, invitation_ids=[invitation_id])
+    next_url = _next_url(request, account)
+    if request.htmx:
+        # A 200 whatever the outcome: htmx 2 does not swap error answers.
+        row = RowView.decided(decision, names.get(invitation_id, ""))
+        context = {"row": row, "account": account, "current_url": next_url, "can_decide": True}
+        return render(request, ROW_TEMPLATE, context)
+    _add_outcome_message(request, decision, names.get(invitation_id, ""))
+    return redirect(next_url)
+
+
+@require_POST
+@team_required
+@vary_on_headers("HX-Request")
+def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpResponse:
+    account = _active_account_for_team(request.team, account_pk)
+    action = request.POST.get("action", "")
+    # Each at most once, and no more than a page holds.
+    chosen = list(dict.fromkeys(request.POST.getlist("invitation")))[: max(selectors.PAGE_SIZES)]
+    next_url = _next_url(request, account)
+    if action not in Action.values or not chosen:
+        summary = "Select at least one invitation, then choose Accept selected or Decline selected."
+        if request.htmx:
+            return render(request, BULK_TEMPLATE, {"rows": [], "summary": summary})
+        messages.error(request, summary)
+        return redirect(next_url)
+
+    # One failure does not stop the rest: every decision reports its own outcome.
+    decisions = [
+        services.invitation_decide(
+            account=account, invitation_id=invitation_id, action=action, actor=request.user
+        )
+        for invitation_id in chosen
+    ]
+    names = selectors.listed_inviter_names(account=account, invitation_ids=chosen)
+    done = sum(decision.ok for decision in decisions)
+    summary = f"{PAST_TENSE[Action(action)]} {done} of {len(decisions)} selected invitations."
+    if done < len(decisions):
+        summary += f" {len(decisions) - done} could not be {PAST_TENSE[Action(action)].lower()}."
+    if request.htmx:
+        context = {
+            "rows": [RowView.decided(d, names.get(d.invitation_id, "")) for d in decisions],
+            "summary": summary,
+            "account": account,
+            "current_url": next_url,
+            "can_decide": True,
+            "oob": True,
+        }
+        return render(request, BULK_TEMPLATE, context)
+    (messages.success if done == len(decisions) else messages.warning)(request, summary)
+    for decision in decisions:
+        if not decision.ok:
+            name = names.get(decision.invitation_id) or decision.invitation_id
+            messages.error(request, f"{name}: {_outcome_text(decision, name)}")
+    return redirect(next_url)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _chosen_account(accounts: list[LinkedAccount], account_pk: int | None) -> LinkedAccount | None:
+    """The account asked for among the team's active ones (404 otherwise), or the first one."""
+    if account_pk is None:
+        return accounts[0] if accounts else None
+    for account in accounts:
+        if account.pk == account_pk:
+            return account
+    raise Http404("No such active account in this team.")
+
+
+def _active_account_for_team(team: Team, account_pk: int) -> LinkedAccount:
+    account = team_selectors.get_account_for_team(team, account_pk)
+    if not account.is_active:
+        raise Http404("This account is deactivated.")
+    return account
+
+
+def _inbox_url(account: LinkedAccount, size: int, number: int) -> str:
+    query = urlencode({"account": account.pk, "size": size, "page": number})
+    return f"{reverse(INBOX)}?{query}"
+
+
+def _next_url(request: TeamRequest, account: LinkedAccount) -> str:
+    """Where a form post goes back to: the inbox page it came from, or the account's first."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return f"{reverse(INBOX)}?{urlencode({'account': account.pk})}"
+
+
+def _outcome_text(decision: services.Decision, name: str) -> str:
+    """The outcome in a sentence, for the messages of the no-JavaScript form posts."""
+    if decision.error is not None:
+        return decision.error.user_message
+    if decision.refusal:
+        return decision.refusal
+    record = decision.record
+    if decision.already_handled and record is not None:
+        who = record.actor.get_username() if record.actor else "a former member"
+        action = Action(record.action)
+        if record.state == DecisionState.DONE:
+            return f"{PAST_TENSE[action]} by {who} at {_utc_text(record.decided_at)}."
+        return f"{who} is already {PRESENT_PARTICIPLE[action]} this invitation."
+    return f"{PAST_TENSE[Action(decision.action)]} the invitation{_from(name)}."
+
+
+def _add_outcome_message(request: TeamRequest, decision: services.Decision, name: str) -> None:
+    text = _outcome_text(decision, name)
+    if decision.ok:
+        messages.success(request, text)
+    elif decision.already_handled:
+        messages.info(request, text)
+    else:
+        messages.error(request, f"Could not {decision.action} the invitation{_from(name)}: {text}")
+
+
+def _from(name: str) -> str:
+    return f" from {name}" if name else ""
+
+
+def _utc_text(moment: datetime) -> str:
+    """Like the template's local-time partial: the time alone when it was today."""
+    moment = moment.astimezone(UTC)
+    if moment.date() == timezone.now().astimezone(UTC).date():
+        return f"{moment:%H:%M} UTC"
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
