@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +35,7 @@ from postpress_dashboard.http import TeamRequest
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
-from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
 from postpress_dashboard.teams.selectors import (
     get_account_for_team,
     team_accounts,
@@ -55,6 +55,9 @@ GONE = (
 )
 
 
+INVITING_PROVIDERS = (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)
+
+
 def _account_in_team(
     team: Team, raw: str | None, default: QuerySet[LinkedAccount]
 ) -> LinkedAccount | None:
@@ -67,7 +70,11 @@ def _account_in_team(
 
 
 def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
-    account = _account_in_team(team, raw, team_active_accounts(team))
+    # By default an account whose provider takes invitations (LinkedIn, Instagram).
+    inviting_first = team_active_accounts(team).order_by(
+        Case(When(provider__in=INVITING_PROVIDERS, then=0), default=1), "label"
+    )
+    account = _account_in_team(team, raw, inviting_first)
     if account is not None and not account.is_active:
         return team_active_accounts(team).first()  # only active accounts send
     return account

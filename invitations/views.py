@@ -270,9 +270,11 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
 
 
 def _chosen_account(accounts: list[LinkedAccount], account_pk: int | None) -> LinkedAccount | None:
-    """The account asked for among the team's active ones (404 otherwise), or the first one."""
+    """The account asked for among the team's active ones (404 otherwise), or by default the
+    first whose invitations can be triaged here (LinkedIn, Instagram)."""
     if account_pk is None:
-        return accounts[0] if accounts else None
+        triageable = [a for a in accounts if decides_received_invitations(a.provider)]
+        return (triageable or accounts or [None])[0]
     for account in accounts:
         if account.pk == account_pk:
             return account
