@@ -2,15 +2,25 @@
 
 alice is an admin of team A and bob a member of it; charlie is the admin of team B, with his
 own linked account and membership; dave has a login and no team; root is a staff superuser.
+Each account has one received invitation an inbox page listed, one sent invitation and one
+activity event, as the invitations views would have left them.
 """
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import responses
 from django.contrib.auth.models import User
 from django.test import Client
 
+from invitations.models import (
+    EventKind,
+    InvitationEvent,
+    ListedInvitation,
+    Outcome,
+    SentInvitation,
+)
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import LinkedAccount, Membership, Role, Team
@@ -20,6 +30,10 @@ from tests.security.support import (
     ACCOUNT_B_ID,
     ACCOUNT_B_LABEL,
     API_BASE_URL,
+    LISTED_A,
+    LISTED_B,
+    SENT_A,
+    SENT_B,
     TEAM_A_KEY,
     TEAM_A_NAME,
     TEAM_B_KEY,
@@ -83,6 +97,23 @@ def account_b(team_b: Team, charlie: User) -> LinkedAccount:
     return services.account_add(team=team_b, fields=fields, actor=charlie)
 
 
+def invitations_of(
+    account: LinkedAccount, sender: User, listed: dict[str, str], sent: dict[str, Any]
+) -> tuple[ListedInvitation, SentInvitation]:
+    """The account's listed invitation and sent invitation, and the event of sending it."""
+    listed_invitation = ListedInvitation.objects.create(account=account, **listed)
+    sent_invitation = SentInvitation.objects.create(account=account, sent_by=sender, **sent)
+    InvitationEvent.objects.create(
+        team=account.team,
+        account=account,
+        actor=sender,
+        kind=EventKind.SEND,
+        target=sent_invitation.recipient_id,
+        outcome=Outcome.OK,
+    )
+    return listed_invitation, sent_invitation
+
+
 @pytest.fixture
 def world(
     alice: User,
@@ -94,6 +125,8 @@ def world(
     account_a: LinkedAccount,
     account_b: LinkedAccount,
 ) -> World:
+    listed_a, sent_a = invitations_of(account_a, alice, LISTED_A, SENT_A)
+    listed_b, sent_b = invitations_of(account_b, charlie, LISTED_B, SENT_B)
     return World(
         alice=alice,
         bob=bob,
@@ -106,6 +139,10 @@ def world(
         alice_membership=Membership.objects.get(team=team_a, user=alice),
         bob_membership=Membership.objects.get(team=team_a, user=bob),
         charlie_membership=Membership.objects.get(team=team_b, user=charlie),
+        listed_a=listed_a,
+        listed_b=listed_b,
+        sent_a=sent_a,
+        sent_b=sent_b,
     )
 
 

@@ -8,27 +8,42 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import responses
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.support import World
+from postpress_dashboard.teams.middleware import SESSION_KEY
+from postpress_dashboard.teams.models import Team
+from tests.security.support import World, assert_called_postpress_once, db_snapshot
 
 # The Django admin is staff-only and has its own test; login and logout are Django's own.
 SKIPPED_ROUTES = ("login/", "logout/")
 ADMIN_ROUTE = "admin/"
 
-# URL keywords that name an object of the current team, and which object the tests pass.
-OBJECT_KWARGS = frozenset({"account_pk", "membership_pk"})
+# URL keywords that name an object of the current team, and which object the tests pass:
+# World.objects_of gives each team's. invitation_id names the team's listed invitation; action
+# is the same for every team ("accept"), so it names no team's object on its own.
+OBJECT_KWARGS = frozenset({"account_pk", "membership_pk", "sent_pk", "invitation_id", "action"})
+SHARED_KWARGS = frozenset({"action"})
 
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
 GET_POST = frozenset({"GET", "POST"})
 
 # What alice's valid POST changes, so a test can prove the same POST by someone else did not.
+# "api": exactly the one postpress call `api_call` names, for the team's account, with its key.
 Effect = Literal["db", "session", "api", "none"]
 
+# A team's objects by keyword, from World.objects_of.
+Objects = dict[str, Any]
 
-def _no_data(world: World) -> dict[str, Any]:
+
+def _no_data(objects: Objects) -> dict[str, Any]:
     return {}
+
+
+def _team_name(world: World, team: Team) -> str:
+    return team.name
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,28 @@ class Endpoint:
     team_required: bool  # 403 for a signed-in user in no team
     admin_only: bool  # 403 for a member who is not an admin of the current team
     effect: Effect
-    post_data: Callable[[World], dict[str, Any]] = field(default=_no_data)
+    # The valid POST body and GET query for the team whose objects are given.
+    post_data: Callable[[Objects], dict[str, Any]] = field(default=_no_data)
+    query: Callable[[Objects], dict[str, Any]] = field(default=_no_data)
+    # For effect "api": the method and path (after the base URL) of the call the POST makes.
+    api_call: Callable[[Objects], tuple[str, str]] | None = None
+    reads_api: bool = False  # its GET lists from postpress: exactly one GET call, nothing else
+    htmx: bool = False  # answers htmx with a fragment: asked with HX-Request
+    # What the 200 answer shows only for the team it is about: the page's team switcher shows
+    # the team's name; a fragment something of the team's own.
+    shows: Callable[[World, Team], str] = field(default=_team_name)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"HX-Request": "true"} if self.htmx else {}
+
+
+def _decide_call(objects: Objects) -> tuple[str, str]:
+    return "POST", f"/users/invite/received/{objects['invitation_id']}"
+
+
+def _cancel_call(objects: Objects) -> tuple[str, str]:
+    return "DELETE", f"/users/invite/sent/{objects['sent_invitation_id']}"
 
 
 MATRIX: dict[str, Endpoint] = {
@@ -48,21 +84,21 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {"name": "Renamed team", "base_url": "https://api.example.test/v2"},
+        post_data=lambda o: {"name": "Renamed team", "base_url": "https://api.example.test/v2"},
     ),
     "teams:api_key_update": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {"api_key": "pp_live_replacement_key_5678"},
+        post_data=lambda o: {"api_key": "pp_live_replacement_key_5678"},
     ),
     "teams:account_create": Endpoint(
         GET_POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {
+        post_data=lambda o: {
             "provider": "TELEGRAM",
             "account_id": "acc_new_telegram_9",
             "label": "New Telegram",
@@ -76,7 +112,7 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {
+        post_data=lambda o: {
             "provider": "LINKEDIN",
             "account_id": "acc_edited_7",
             "label": "Edited label",
@@ -91,15 +127,21 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {"active": "0"},
+        post_data=lambda o: {"active": "0"},
     ),
-    "teams:account_test": Endpoint(POST, team_required=True, admin_only=True, effect="api"),
+    "teams:account_test": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=True,
+        effect="api",
+        api_call=lambda o: ("GET", "/users/invite/received"),
+    ),
     "teams:member_add": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {
+        post_data=lambda o: {
             "username": "newcomer",
             "role": "admin",
             "create": "on",
@@ -111,7 +153,7 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda w: {"role": "admin"},
+        post_data=lambda o: {"role": "admin"},
     ),
     "teams:member_remove": Endpoint(POST, team_required=True, admin_only=True, effect="db"),
     "teams:team_switch": Endpoint(
@@ -119,9 +161,136 @@ MATRIX: dict[str, Endpoint] = {
         team_required=False,
         admin_only=False,
         effect="session",
-        post_data=lambda w: {"team": w.team_a.slug, "next": "/"},
+        post_data=lambda o: {"team": o["team_slug"], "next": "/"},
+    ),
+    # --- invitations: for every member of the team, not only its admins ---
+    "invitations:inbox": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"], "size": "10", "page": "1"},
+        reads_api=True,
+    ),
+    "invitations:decide": Endpoint(
+        POST, team_required=True, admin_only=False, effect="api", api_call=_decide_call
+    ),
+    "invitations:bulk_decide": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="api",
+        post_data=lambda o: {"invitation": [o["invitation_id"]], "action": o["action"]},
+        api_call=_decide_call,
+    ),
+    "invitations:send": Endpoint(
+        GET_POST,
+        team_required=True,
+        admin_only=False,
+        effect="api",
+        query=lambda o: {"account": o["account_pk"]},
+        post_data=lambda o: {
+            "account": o["account_pk"],
+            "recipient_id": "ACoNewRecipient",
+            "message": "Glad to connect.",
+        },
+        api_call=lambda o: ("POST", "/users/invite"),
+    ),
+    "invitations:send_fields": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"]},
+        htmx=True,
+        # The fragment: the account's email field and status, with its usage warning.
+        shows=lambda w, team: f"at {w.sent_of(team).usage}% of the provider",
+    ),
+    "invitations:sent": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"], "days": "0"},
+    ),
+    "invitations:withdraw": Endpoint(
+        POST, team_required=True, admin_only=False, effect="api", api_call=_cancel_call
+    ),
+    "invitations:bulk_withdraw": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="api",
+        post_data=lambda o: {"account": o["account_pk"], "days": "0", "sent": [o["sent_pk"]]},
+        api_call=_cancel_call,
+    ),
+    "invitations:activity": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"], "outcome": "ok"},
     ),
 }
+
+
+def send(client: Client, name: str, method: str, url: str, objects: Objects, **extra: Any) -> Any:
+    """The endpoint's request with the given team's query or body (and htmx's header)."""
+    endpoint = MATRIX[name]
+    if method == "GET":
+        return client.get(url, endpoint.query(objects), headers=endpoint.headers, **extra)
+    return client.post(url, endpoint.post_data(objects), headers=endpoint.headers, **extra)
+
+
+def assert_did_what_it_is_for(
+    name: str,
+    *,
+    team: Team,
+    objects: Objects,
+    client: Client,
+    api: responses.RequestsMock,
+    before: dict[str, Any],
+) -> None:
+    """The control: the valid POST of `team`'s member changed what the endpoint changes."""
+    endpoint = MATRIX[name]
+    if endpoint.effect == "db":
+        assert db_snapshot() != before
+    elif endpoint.effect == "session":
+        assert client.session[SESSION_KEY] == team.pk
+    elif endpoint.effect == "api":
+        assert endpoint.api_call is not None, f"say which postpress call {name} makes"
+        method, path = endpoint.api_call(objects)
+        assert_called_postpress_once(
+            list(api.calls),
+            method=method,
+            path=path,
+            account_id=objects["account_id"],
+            api_key=team.decrypted_api_key(),
+        )
+
+
+class _KeywordRecorder(dict[str, Any]):
+    """Stands in for a team's objects and remembers which keywords were asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def __missing__(self, keyword: str) -> str:
+        self.asked.add(keyword)
+        return f"<{keyword}>"
+
+
+def request_keywords(name: str, method: str | None = None) -> list[str]:
+    """The keywords of World.objects_of whose values the endpoint's query (GET) or body (POST)
+    carries: both without a method."""
+    endpoint = MATRIX[name]
+    recorder = _KeywordRecorder()
+    if method in (None, "GET"):
+        endpoint.query(recorder)
+    if method in (None, "POST"):
+        endpoint.post_data(recorder)
+    return sorted(recorder.asked - SHARED_KWARGS)
 
 
 # --- the project's URLconf -----------------------------------------------------------------
@@ -162,7 +331,7 @@ def routes_by_name() -> dict[str | None, Route]:
     return {route.name: route for route in project_routes()}
 
 
-def url_for(name: str, objects: dict[str, int]) -> str:
+def url_for(name: str, objects: Objects) -> str:
     """The URL of `name` with the given team's object ids for whatever keywords it takes."""
     route = routes_by_name()[name]
     return reverse(name, kwargs={keyword: objects[keyword] for keyword in route.kwargs})
@@ -180,3 +349,34 @@ def get_endpoints() -> list[str]:
 
 def post_endpoints() -> list[str]:
     return sorted(name for name, endpoint in MATRIX.items() if "POST" in endpoint.methods)
+
+
+def member_endpoints() -> list[str]:
+    """The pages every member of a team may use: all but the admin-only ones."""
+    return sorted(name for name, endpoint in MATRIX.items() if not endpoint.admin_only)
+
+
+def object_kwargs_of(name: str) -> list[str]:
+    """The keywords of the endpoint's URL that name an object of one team."""
+    return [keyword for keyword in routes_by_name()[name].kwargs if keyword not in SHARED_KWARGS]
+
+
+def smuggling_cases() -> list[tuple[str, str, str]]:
+    """(endpoint, method, keyword): each object a query or body names, to swap for another
+    team's."""
+    return [
+        (name, method, keyword)
+        for name in sorted(MATRIX)
+        for method in sorted(MATRIX[name].methods)
+        for keyword in request_keywords(name, method)
+    ]
+
+
+def url_mixing_cases() -> list[tuple[str, str]]:
+    """(endpoint, keyword): each object of a URL naming several, to swap for another team's."""
+    return [
+        (name, keyword)
+        for name in object_endpoints()
+        if len(object_kwargs_of(name)) > 1
+        for keyword in object_kwargs_of(name)
+    ]

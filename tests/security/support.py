@@ -1,17 +1,33 @@
-"""What the security tests share: the people and teams, database snapshots, haystacks."""
+"""What the security tests share: the people and teams, database snapshots, haystacks, and the
+postpress API as the tests stub and read it."""
 
+import json
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import responses
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpResponse
+from requests import PreparedRequest
 
+from invitations.models import (
+    InvitationDecision,
+    InvitationEvent,
+    ListedInvitation,
+    SentInvitation,
+)
 from postpress_dashboard.teams.models import ActivityEntry, LinkedAccount, Membership, Team
 
 API_BASE_URL = "https://api.example.test/api/v1"
 INVITES_URL = f"{API_BASE_URL}/users/invite/received"
+SEND_URL = f"{API_BASE_URL}/users/invite"
+CANCEL_URL = f"{API_BASE_URL}/users/invite/sent"
 
 TEAM_A_NAME = "Acme Rockets"
 TEAM_A_KEY = "pp_live_acme_rockets_key_1234"
@@ -28,10 +44,41 @@ TEAM_B_MARKERS = ("Zephyr", "zephyr", ACCOUNT_B_ID, "charlie")
 # And the other way round, for charlie's pages.
 TEAM_A_MARKERS = ("Acme", "acme", ACCOUNT_A_ID, "alice")
 
+# Each team's invitation rows. The ids travel in URLs and request bodies, which pages echo (the
+# team switcher keeps the current path), so they carry no marker; what only the team may see
+# (inviter, secret, recipient, message) does.
+LISTED_A = {
+    "invitation_id": "inv_1001",
+    "shared_secret": "secret-acme-1001",
+    "inviter_name": "Ada of Acme",
+}
+LISTED_B = {
+    "invitation_id": "inv_2002",
+    "shared_secret": "secret-zephyr-2002",
+    "inviter_name": "Zed of Zephyr",
+}
+SENT_A = {
+    "recipient_id": "ACoAcmeProspect",
+    "message": "Hello from Acme",
+    "invitation_id": "sent_1001",
+    "usage": 75,
+}
+SENT_B = {
+    "recipient_id": "ACoZephyrProspect",
+    "message": "Hello from Zephyr",
+    "invitation_id": "sent_2002",
+    "usage": 50,
+}
+SENT_ANSWER = {"object": "UserInvitationSent", "invitation_id": "sent_new_3003", "usage": None}
+
 
 @dataclass(frozen=True)
 class World:
-    """alice (admin) and bob (member) in team A; charlie (admin) in team B; dave in no team."""
+    """alice (admin) and bob (member) in team A; charlie (admin) in team B; dave in no team.
+
+    Each team has a linked account with one listed (received) invitation, one sent invitation
+    and one activity event.
+    """
 
     alice: User
     bob: User
@@ -44,17 +91,48 @@ class World:
     alice_membership: Membership
     bob_membership: Membership
     charlie_membership: Membership
+    listed_a: ListedInvitation
+    listed_b: ListedInvitation
+    sent_a: SentInvitation
+    sent_b: SentInvitation
 
-    def objects_of(self, team: Team) -> dict[str, int]:
-        """The object ids a URL of `team` takes, by URL keyword."""
+    def objects_of(self, team: Team) -> dict[str, Any]:
+        """What names `team`'s objects: each URL keyword, and the values request bodies and
+        postpress calls carry (team_slug, account_id, sent_invitation_id)."""
         if team.pk == self.team_a.pk:
-            return {"account_pk": self.account_a.pk, "membership_pk": self.bob_membership.pk}
-        return {"account_pk": self.account_b.pk, "membership_pk": self.charlie_membership.pk}
+            account, membership = self.account_a, self.bob_membership
+            listed, sent = self.listed_a, self.sent_a
+        else:
+            account, membership = self.account_b, self.charlie_membership
+            listed, sent = self.listed_b, self.sent_b
+        return {
+            "account_pk": account.pk,
+            "membership_pk": membership.pk,
+            "sent_pk": sent.pk,
+            "invitation_id": listed.invitation_id,
+            "action": "accept",
+            "team_slug": team.slug,
+            "account_id": account.account_id,
+            "sent_invitation_id": sent.invitation_id,
+        }
+
+    def sent_of(self, team: Team) -> SentInvitation:
+        return self.sent_a if team.pk == self.team_a.pk else self.sent_b
 
 
 # --- database snapshots --------------------------------------------------------------------
 
-SNAPSHOT_MODELS = (Team, Membership, LinkedAccount, ActivityEntry, User)
+SNAPSHOT_MODELS = (
+    Team,
+    Membership,
+    LinkedAccount,
+    ActivityEntry,
+    User,
+    ListedInvitation,
+    InvitationDecision,
+    SentInvitation,
+    InvitationEvent,
+)
 
 
 def db_snapshot() -> dict[str, list[dict[str, Any]]]:
@@ -64,13 +142,31 @@ def db_snapshot() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def without_listing_times(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The snapshot but for when the inbox last listed each invitation.
+
+    Showing an inbox page refreshes the server's copy of what it listed: with the same items
+    listed again, only `listed_at` moves. Nothing else may change on a GET.
+    """
+    label = ListedInvitation._meta.label
+    listed = [{k: v for k, v in row.items() if k != "listed_at"} for row in snapshot[label]]
+    return snapshot | {label: listed}
+
+
 def team_snapshot(team: Team) -> dict[str, list[dict[str, Any]]]:
     """Every row and field that belongs to one team."""
+    of_team = Q(account__team=team)
     return {
         "team": list(Team.objects.filter(pk=team.pk).values()),
         "memberships": list(Membership.objects.filter(team=team).order_by("pk").values()),
         "accounts": list(LinkedAccount.objects.filter(team=team).order_by("pk").values()),
         "activity": list(ActivityEntry.objects.filter(team=team).order_by("pk").values()),
+        "listed": list(ListedInvitation.objects.filter(of_team).order_by("pk").values()),
+        "decisions": list(InvitationDecision.objects.filter(of_team).order_by("pk").values()),
+        "sent": list(SentInvitation.objects.filter(of_team).order_by("pk").values()),
+        "invitation_events": list(
+            InvitationEvent.objects.filter(Q(team=team) | of_team).order_by("pk").values()
+        ),
     }
 
 
@@ -82,6 +178,92 @@ def raw_database_text() -> list[tuple[str, str]]:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             rows += [(table, repr(row)) for row in cursor.fetchall()]
     return rows
+
+
+# --- the postpress API ---------------------------------------------------------------------
+
+
+def received_item(listed: ListedInvitation) -> dict[str, Any]:
+    """A received invitation as postpress lists it, the same as the server's copy of it."""
+    return {
+        "object": "InvitationReceived",
+        "id": listed.invitation_id,
+        "invited_user": "The account owner",
+        "date": "May 12, 2026",
+        "parsed_datetime": "2026-05-12T08:14:00.000Z",
+        "invitation_text": f"A note from {listed.inviter_name}",
+        "inviter": {"inviter_name": listed.inviter_name, "inviter_id": "ACoInviter"},
+        "specifics": {"provider": "LINKEDIN", "shared_secret": listed.shared_secret},
+    }
+
+
+def stub_postpress(api: responses.RequestsMock, world: World) -> list[responses.BaseResponse]:
+    """postpress answering every call a valid request makes, each account with its own list.
+
+    Listing an account answers its one listed invitation as the world has it, so showing an
+    inbox page changes nothing but when it was listed.
+    """
+    listed_by_account = {
+        world.account_a.account_id: [world.listed_a],
+        world.account_b.account_id: [world.listed_b],
+    }
+
+    def list_answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        listed = listed_by_account.get(postpress_account_id(request) or "", [])
+        body = {"object": "InvitationList", "items": [received_item(i) for i in listed]}
+        return 200, {"content-type": "application/json"}, json.dumps(body | {"cursor": None})
+
+    handled = {"object": "UserInvitationHandled", "status": "ACCEPTED"}
+    return [
+        api.add_callback(
+            responses.GET, re.compile(re.escape(INVITES_URL) + r"(\?.*)?$"), callback=list_answer
+        ),
+        api.add(responses.POST, re.compile(re.escape(INVITES_URL) + r"/[^/?]+$"), json=handled),
+        api.add(responses.POST, SEND_URL, json=SENT_ANSWER),
+        api.add(
+            responses.DELETE,
+            re.compile(re.escape(CANCEL_URL) + r"/[^/?]+(\?.*)?$"),
+            json={"object": "UserInvitationCanceled"},
+        ),
+    ]
+
+
+def postpress_account_id(request: PreparedRequest) -> str | None:
+    """The account a postpress call is for: its account_id, in the query or the JSON body."""
+    query = parse_qs(urlsplit(str(request.url)).query)
+    if "account_id" in query:
+        return query["account_id"][0]
+    if request.body:
+        body = json.loads(request.body)
+        return body.get("account_id") if isinstance(body, dict) else None
+    return None
+
+
+def postpress_path(request: PreparedRequest) -> str:
+    """The path of a postpress call after the base URL, without the query."""
+    return urlsplit(str(request.url)).path.removeprefix(urlsplit(API_BASE_URL).path)
+
+
+def calls_touching(calls: Iterable[responses.Call], *, account_id: str, api_key: str) -> list[str]:
+    """The calls made for the account or with the key, as `METHOD url` for a failure message."""
+    return [
+        f"{call.request.method} {call.request.url}"
+        for call in calls
+        if postpress_account_id(call.request) == account_id
+        or call.request.headers.get("X-API-KEY") == api_key
+    ]
+
+
+def assert_called_postpress_once(
+    calls: list[responses.Call], *, method: str, path: str, account_id: str, api_key: str
+) -> None:
+    """Exactly one call: this method and path, for this account, with this key."""
+    assert [f"{c.request.method} {postpress_path(c.request)}" for c in calls] == [
+        f"{method} {path}"
+    ]
+    request = calls[0].request
+    assert postpress_account_id(request) == account_id
+    assert request.headers["X-API-KEY"] == api_key
 
 
 # --- haystacks a secret must not be found in -----------------------------------------------

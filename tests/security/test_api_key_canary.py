@@ -1,8 +1,10 @@
 """A canary API key, stored every way a key can be, must never come back out.
 
-Not in a page (every GET page of the matrix, the Django admin, 403 and 404 pages, failed forms,
-Test connection both ways), not in a log record at DEBUG, not in the activity log and not in the
-database, read with raw SQL. The only trace allowed is its last four characters.
+Not in a page (every GET page of the matrix, the invitation pages and the inbox with postpress
+answering, the Django admin, 403 and 404 pages, failed forms, Test connection and the inbox
+when postpress refuses the key and echoes it), not in a log record at DEBUG, not in the
+activity log and not in the database, read with raw SQL. The only trace allowed is its last
+four characters.
 """
 
 import logging
@@ -19,15 +21,17 @@ from django.utils.html import escape
 
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import ActivityEntry
-from tests.security.matrix import get_endpoints, url_for
+from tests.security.matrix import get_endpoints, send, url_for
 from tests.security.support import (
     API_BASE_URL,
     INVITES_URL,
+    LISTED_A,
     TEAM_A_KEY,
     World,
     log_record_text,
     raw_database_text,
     response_text,
+    stub_postpress,
 )
 
 pytestmark = pytest.mark.django_db
@@ -129,11 +133,24 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
     haystacks = Haystacks()
     objects = world.objects_of(world.team_a)
 
-    # Every page alice can open, and the error pages.
-    for name in get_endpoints():
-        response = alice_client.get(url_for(name, objects))
-        assert response.status_code == 200
+    # Every page alice can open (the inbox listing what postpress answers), and the error pages.
+    stubs = stub_postpress(api, world)
+    pages = {
+        name: send(alice_client, name, "GET", url_for(name, objects), objects)
+        for name in get_endpoints()
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
         haystacks.add(name, response_text(response))
+    assert LISTED_A["inviter_name"] in pages["invitations:inbox"].content.decode()
+    assert {
+        "invitations:inbox",
+        "invitations:send",
+        "invitations:sent",
+        "invitations:activity",
+    } <= set(pages)
+    for stub in stubs:
+        api.remove(stub)
     not_found = alice_client.get(url_for("teams:account_edit", world.objects_of(world.team_b)))
     forbidden = bob_client.get(reverse("teams:settings"))
     no_team = dave_client.get(reverse("teams:settings"))
@@ -177,10 +194,13 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
     )
     htmx = alice_client.post(test_url, headers={"HX-Request": "true"})
     plain = alice_client.post(test_url, follow=True)
+    inbox = alice_client.get(url_for("invitations:inbox", objects), {"account": world.account_a.pk})
     assert INVALID_CREDENTIALS in htmx.content.decode()
     assert INVALID_CREDENTIALS in plain.content.decode()
+    assert INVALID_CREDENTIALS in inbox.content.decode()
     haystacks.add("test connection 401 (htmx)", response_text(htmx))
     haystacks.add("test connection 401", response_text(plain))
+    haystacks.add("inbox 401", response_text(inbox))
 
     api.replace(
         responses.GET, INVITES_URL, body=requests.ConnectionError("Connection refused by peer")
@@ -193,7 +213,7 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
     haystacks.add("test connection unreachable", response_text(plain))
 
     # The control: the key postpress received was the canary, so it was in play all along.
-    assert len(api.calls) >= 4
+    assert len(api.calls) >= 6
     assert {call.request.headers["X-API-KEY"] for call in api.calls} == {canary}
     assert any("retrying" in record.getMessage() for record in caplog.records)
     assert any(record.name == "django.db.backends" for record in caplog.records)
@@ -248,7 +268,7 @@ def test_it_does_not_echo_a_rejected_api_key(
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="id_api_key-errors"' in page  # the control: the form did reject it
+    assert 'id="id_api_key_error"' in page  # the control: the form did reject it
     haystacks = Haystacks()
     haystacks.add("response", response_text(response))
     collect_everything_else(haystacks, caplog, alice_client)

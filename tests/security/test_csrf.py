@@ -2,7 +2,8 @@
 
 alice's client enforces CSRF checks, as a browser on another site would meet them. Each refusal
 is paired with the same request carrying the token, which must get through: the 403 comes from
-the missing token, not from something else.
+the missing token, not from something else. Every POST of the matrix is tried, the invitation
+ones (accept, decline, send, withdraw, in bulk too) with the body that makes postpress act.
 """
 
 import pytest
@@ -11,8 +12,21 @@ from django.test import Client
 from django.urls import reverse
 
 from postpress_dashboard.teams.middleware import SESSION_KEY
-from tests.security.matrix import MATRIX, get_endpoints, url_for
-from tests.security.support import INVITES_URL, World, db_snapshot
+from tests.security.matrix import (
+    MATRIX,
+    assert_did_what_it_is_for,
+    get_endpoints,
+    post_endpoints,
+    send,
+    url_for,
+)
+from tests.security.support import (
+    World,
+    db_snapshot,
+    postpress_path,
+    stub_postpress,
+    without_listing_times,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +41,8 @@ def csrf_client(world: World) -> Client:
 
 
 @pytest.fixture
-def stubbed_api(api: responses.RequestsMock) -> responses.RequestsMock:
-    api.add(responses.GET, INVITES_URL, json={"items": [], "cursor": None})
+def stubbed_api(api: responses.RequestsMock, world: World) -> responses.RequestsMock:
+    stub_postpress(api, world)
     return api
 
 
@@ -37,13 +51,27 @@ def csrf_token(client: Client) -> str:
     return client.cookies["csrftoken"].value
 
 
+def test_it_tries_every_invitation_post_of_the_matrix() -> None:
+    invitation_posts = {name for name in post_endpoints() if name.startswith("invitations:")}
+
+    assert invitation_posts == {
+        "invitations:decide",
+        "invitations:bulk_decide",
+        "invitations:send",
+        "invitations:withdraw",
+        "invitations:bulk_withdraw",
+    }
+    assert all(MATRIX[name].effect == "api" for name in invitation_posts)
+
+
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_refuses_a_post_without_a_csrf_token_and_changes_nothing(
     name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
-    data = endpoint.post_data(world)
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
+    data = endpoint.post_data(objects)
     before = db_snapshot()
 
     refused = csrf_client.post(url, data)
@@ -58,12 +86,18 @@ def test_it_refuses_a_post_without_a_csrf_token_and_changes_nothing(
     # The control: the same request with the token gets through to the view.
     accepted = csrf_client.post(url, data, headers={"X-CSRFToken": csrf_token(csrf_client)})
     assert accepted.status_code != 403
-    if endpoint.effect == "db":
-        assert db_snapshot() != before
-    elif endpoint.effect == "session":
-        assert csrf_client.session[SESSION_KEY] == world.team_a.pk
-    elif endpoint.effect == "api":
-        assert len(stubbed_api.calls) == 1
+    if "POST" in endpoint.methods:
+        assert accepted.status_code == 302, accepted.content.decode()
+        assert_did_what_it_is_for(
+            name,
+            team=world.team_a,
+            objects=objects,
+            client=csrf_client,
+            api=stubbed_api,
+            before=before,
+        )
+    else:  # a page to read: a POST there gets through the CSRF check to change nothing
+        assert without_listing_times(db_snapshot()) == without_listing_times(before)
 
 
 @pytest.mark.parametrize("name", get_endpoints())
@@ -71,16 +105,37 @@ def test_it_changes_nothing_on_get(
     name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
     # The form's fields in the query string too: a GET must not act on them.
-    response = csrf_client.get(url, endpoint.post_data(world))
+    response = csrf_client.get(
+        url, endpoint.query(objects) | endpoint.post_data(objects), headers=endpoint.headers
+    )
 
     assert response.status_code == 200
-    assert db_snapshot() == before
+    assert without_listing_times(db_snapshot()) == without_listing_times(before)
     assert SESSION_KEY not in csrf_client.session
-    assert len(stubbed_api.calls) == 0
+    # At most the one read a page is for: the inbox lists the account's invitations.
+    calls = [f"{call.request.method} {postpress_path(call.request)}" for call in stubbed_api.calls]
+    assert calls == (["GET /users/invite/received"] if endpoint.reads_api else [])
+
+
+def test_it_lists_the_inbox_again_without_changing_what_it_listed(
+    world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
+) -> None:
+    """The allowance above is only the time of listing: the control for the snapshot."""
+    objects = world.objects_of(world.team_a)
+    before = db_snapshot()
+
+    response = send(
+        csrf_client, "invitations:inbox", "GET", url_for("invitations:inbox", objects), objects
+    )
+
+    assert world.listed_a.inviter_name in response.content.decode()
+    assert db_snapshot() != before
+    assert without_listing_times(db_snapshot()) == without_listing_times(before)
 
 
 @pytest.mark.parametrize("name", POST_ONLY)
@@ -88,10 +143,11 @@ def test_it_answers_get_with_405_on_post_only_endpoints(
     name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = csrf_client.get(url, endpoint.post_data(world))
+    response = csrf_client.get(url, endpoint.post_data(objects))
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
@@ -110,5 +166,23 @@ def test_it_checks_the_token_of_htmx_requests_too(
     accepted = client.post(url, headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
 
     assert refused.status_code == 403
+    assert accepted.status_code == 200
+    assert len(stubbed_api.calls) == 1
+
+
+@pytest.mark.parametrize("name", ["invitations:decide", "invitations:withdraw"])
+def test_it_checks_the_token_of_htmx_invitation_posts_too(
+    name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
+) -> None:
+    client = csrf_client
+    url = url_for(name, world.objects_of(world.team_a))
+    before = db_snapshot()
+
+    refused = client.post(url, headers={"HX-Request": "true"})
+    assert refused.status_code == 403
+    assert db_snapshot() == before
+    assert len(stubbed_api.calls) == 0
+
+    accepted = client.post(url, headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
     assert accepted.status_code == 200
     assert len(stubbed_api.calls) == 1

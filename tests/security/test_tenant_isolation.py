@@ -2,41 +2,56 @@
 
 The matrix (tests/security/matrix.py) must list every URL pattern; each entry is then tried
 anonymously, by charlie (admin of another team), by bob (a member, not an admin), by dave (in
-no team) and, as the control that proves the requests could change something, by alice.
+no team) and, as the control that proves the requests could change something, by alice. Pages
+that take the account (or another object) in the query string or the POST body are also tried
+by charlie with team A's ids there, the control being the same request with his own ids.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import responses
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from invitations.models import InvitationDecision
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.middleware import SESSION_KEY
 from postpress_dashboard.teams.models import Role, Team
 from tests.security.matrix import (
     MATRIX,
     OBJECT_KWARGS,
+    SHARED_KWARGS,
     Endpoint,
+    assert_did_what_it_is_for,
     get_endpoints,
+    member_endpoints,
     object_endpoints,
     project_routes,
+    request_keywords,
+    send,
+    smuggling_cases,
     url_for,
+    url_mixing_cases,
 )
 from tests.security.support import (
     ACCOUNT_A_ID,
     ACCOUNT_A_LABEL,
-    INVITES_URL,
+    LISTED_A,
     TEAM_A_MARKERS,
     TEAM_A_NAME,
     TEAM_B_MARKERS,
     TEAM_B_NAME,
     World,
+    calls_touching,
     db_snapshot,
+    postpress_path,
+    stub_postpress,
     team_snapshot,
 )
 
@@ -46,12 +61,14 @@ METHODS = ("GET", "POST")
 NON_OBJECT_ENDPOINTS = sorted(set(MATRIX) - set(object_endpoints()))
 ADMIN_ENDPOINTS = sorted(name for name, endpoint in MATRIX.items() if endpoint.admin_only)
 TEAM_ENDPOINTS = sorted(name for name, endpoint in MATRIX.items() if endpoint.team_required)
+SMUGGLING_ENDPOINTS = sorted({name for name, _, _ in smuggling_cases()})
 
 
-def send(client: Client, method: str, url: str, data: dict[str, Any]) -> HttpResponse:
-    if method == "GET":
-        return client.get(url)
-    return client.post(url, data)
+@pytest.fixture(autouse=True)
+def postpress(api: responses.RequestsMock, world: World) -> responses.RequestsMock:
+    """postpress answers every call a valid request makes: a refusal is never its doing."""
+    stub_postpress(api, world)
+    return api
 
 
 def assert_refused(
@@ -67,8 +84,17 @@ def text(response: HttpResponse) -> str:
     return response.content.decode()
 
 
-def stub_invitations(api: responses.RequestsMock) -> None:
-    api.add(responses.GET, INVITES_URL, json={"items": [], "cursor": None})
+def calls_for_team_a(api: responses.RequestsMock, world: World) -> list[str]:
+    """postpress calls made for team A's account or with team A's key."""
+    return calls_touching(
+        api.calls, account_id=ACCOUNT_A_ID, api_key=world.team_a.decrypted_api_key()
+    )
+
+
+def text_and_messages(response: HttpResponse) -> str:
+    """The body, and the messages a redirect carries to the next page."""
+    queued = [str(message) for message in get_messages(response.wsgi_request)]
+    return "\n".join([text(response), response.get("Location", ""), *queued])
 
 
 # --- the matrix is complete ----------------------------------------------------------------
@@ -91,33 +117,81 @@ def test_it_knows_which_object_every_url_keyword_names() -> None:
     assert object_endpoints(), "the walk found no pattern that takes an object id"
 
 
-# --- alice, the control: each request of the matrix really does something ------------------
+def test_it_gives_each_team_its_own_object_for_every_url_keyword(world: World) -> None:
+    team_a, team_b = world.objects_of(world.team_a), world.objects_of(world.team_b)
+
+    assert OBJECT_KWARGS - set(team_a) == set()
+    assert OBJECT_KWARGS - set(team_b) == set()
+    for keyword in OBJECT_KWARGS - SHARED_KWARGS:
+        assert team_a[keyword] != team_b[keyword], keyword
+
+
+def test_it_finds_the_objects_that_queries_and_bodies_name() -> None:
+    assert request_keywords("invitations:inbox") == ["account_pk"]
+    assert request_keywords("invitations:bulk_withdraw") == ["account_pk", "sent_pk"]
+    assert request_keywords("invitations:bulk_decide") == ["invitation_id"]
+    assert request_keywords("invitations:send", "GET") == ["account_pk"]
+    assert request_keywords("invitations:bulk_withdraw", "GET") == []
+    assert request_keywords("teams:member_role") == []
+    assert {"invitations:send", "invitations:sent", "invitations:activity"} <= set(
+        SMUGGLING_ENDPOINTS
+    )
+    assert ("invitations:decide", "invitation_id") in url_mixing_cases()
+
+
+# --- the people of a team, the control: each request of the matrix really does something ----
+
+
+def assert_used(
+    name: str, world: World, team: Team, client: Client, api: responses.RequestsMock
+) -> None:
+    """The member's valid request, on the team's own objects, is answered and does its job."""
+    endpoint = MATRIX[name]
+    objects = world.objects_of(team)
+    url = url_for(name, objects)
+
+    if "GET" in endpoint.methods:
+        response = send(client, name, "GET", url, objects)
+        assert response.status_code == 200, text(response)
+        assert endpoint.shows(world, team) in text(response)
+        assert len(api.calls) == (1 if endpoint.reads_api else 0)
+        api.calls.reset()
+
+    if "POST" in endpoint.methods:
+        before = db_snapshot()
+        response = send(client, name, "POST", url, objects)
+        assert response.status_code == 302, text(response)
+        assert_did_what_it_is_for(
+            name, team=team, objects=objects, client=client, api=api, before=before
+        )
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_lets_alice_the_admin_use_every_endpoint(
     name: str, world: World, alice_client: Client, api: responses.RequestsMock
 ) -> None:
-    endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
-    stub_invitations(api)
+    assert_used(name, world, world.team_a, alice_client, api)
 
-    if "GET" in endpoint.methods:
-        response = alice_client.get(url)
-        assert response.status_code == 200
-        assert TEAM_A_NAME in text(response)
 
-    if "POST" in endpoint.methods:
-        before = db_snapshot()
-        response = alice_client.post(url, endpoint.post_data(world))
-        assert response.status_code == 302, text(response)
-        if endpoint.effect == "db":
-            assert db_snapshot() != before
-        elif endpoint.effect == "session":
-            assert alice_client.session[SESSION_KEY] == world.team_a.pk
-        elif endpoint.effect == "api":
-            assert len(api.calls) == 1
-            assert f"account_id={ACCOUNT_A_ID}" in str(api.calls[0].request.url)
+@pytest.mark.parametrize("name", member_endpoints())
+def test_it_lets_bob_the_member_use_every_page_that_is_not_admin_only(
+    name: str, world: World, bob_client: Client, api: responses.RequestsMock
+) -> None:
+    assert_used(name, world, world.team_a, bob_client, api)
+
+
+def test_it_opens_every_invitation_page_to_members() -> None:
+    invitation_pages = {name for name in MATRIX if name.startswith("invitations:")}
+
+    assert invitation_pages
+    assert invitation_pages <= set(member_endpoints())
+
+
+@pytest.mark.parametrize("name", SMUGGLING_ENDPOINTS)
+def test_it_lets_charlie_use_on_his_own_team_every_page_that_names_objects_in_the_request(
+    name: str, world: World, charlie_client: Client, api: responses.RequestsMock
+) -> None:
+    assert_used(name, world, world.team_b, charlie_client, api)
 
 
 # --- anonymous visitors --------------------------------------------------------------------
@@ -132,11 +206,11 @@ def test_it_sends_anonymous_visitors_to_login_and_changes_nothing(
     login: Callable[[User | None], Client],
     api: responses.RequestsMock,
 ) -> None:
-    endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = send(login(None), method, url, endpoint.post_data(world))
+    response = send(login(None), name, method, url, objects)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
@@ -153,11 +227,11 @@ def test_it_refuses_team_a_objects_to_charlie_from_another_team(
     name: str, method: str, world: World, charlie_client: Client, api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
-    stub_invitations(api)
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = send(charlie_client, method, url, endpoint.post_data(world))
+    response = send(charlie_client, name, method, url, objects)
 
     assert_refused(response, endpoint, method, (403, 404))
     assert db_snapshot() == before
@@ -171,20 +245,51 @@ def test_it_keeps_team_a_unchanged_whatever_charlie_posts_to_his_own_pages(
     name: str, world: World, charlie_client: Client, api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
+    team_a_objects = world.objects_of(world.team_a)
     url = url_for(name, world.objects_of(world.team_b))
     smuggled = {"team": world.team_a.slug, "team_id": str(world.team_a.pk)}
-    stub_invitations(api)
     before = team_snapshot(world.team_a)
 
-    charlie_client.post(url, smuggled | endpoint.post_data(world))
-    charlie_client.get(url)
+    charlie_client.post(url, smuggled | endpoint.post_data(team_a_objects))
+    charlie_client.get(url, endpoint.query(team_a_objects), headers=endpoint.headers)
 
     assert team_snapshot(world.team_a) == before
+    assert calls_for_team_a(api, world) == []
     assert charlie_client.session.get(SESSION_KEY) != world.team_a.pk
     home = charlie_client.get(reverse("home"))
     assert home.context["current_team"].pk == world.team_b.pk
     for marker in TEAM_A_MARKERS:
         assert marker not in text(home)
+
+
+@pytest.mark.parametrize(("name", "method", "keyword"), smuggling_cases())
+def test_it_gives_charlie_nothing_of_team_a_for_team_a_ids_in_the_query_or_body(
+    name: str,
+    keyword: str,
+    method: str,
+    world: World,
+    charlie_client: Client,
+    api: responses.RequestsMock,
+) -> None:
+    """charlie's own request, on his own URL, with one of team A's ids in its fields: a 404 or
+    400, or his own team's page; never team A's data, and nothing done to team A's account."""
+    team_b_objects = world.objects_of(world.team_b)
+    mixed = team_b_objects | {keyword: world.objects_of(world.team_a)[keyword]}
+    url = url_for(name, team_b_objects)
+    before = team_snapshot(world.team_a)
+
+    response = send(charlie_client, name, method, url, mixed)
+
+    assert response.status_code in (200, 302, 400, 404)
+    if response.status_code in (200, 400):  # then it is his own team's page
+        assert MATRIX[name].shows(world, world.team_b) in text(response)
+    assert team_snapshot(world.team_a) == before
+    assert calls_for_team_a(api, world) == []
+    assert [
+        postpress_path(call.request) for call in api.calls if call.request.method != "GET"
+    ] == []
+    for marker in TEAM_A_MARKERS:
+        assert marker not in text_and_messages(response), marker
 
 
 # --- alice against team B's objects --------------------------------------------------------
@@ -196,17 +301,84 @@ def test_it_refuses_team_b_objects_to_alice(
     name: str, method: str, world: World, alice_client: Client, api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_b))
-    stub_invitations(api)
+    objects = world.objects_of(world.team_b)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = send(alice_client, method, url, endpoint.post_data(world))
+    response = send(alice_client, name, method, url, objects)
 
     assert_refused(response, endpoint, method, (403, 404))
     assert db_snapshot() == before
     assert len(api.calls) == 0
     for marker in TEAM_B_MARKERS:
         assert marker not in text(response)
+
+
+@pytest.mark.parametrize(("name", "keyword"), url_mixing_cases())
+def test_it_refuses_alice_a_url_that_mixes_in_one_object_of_team_b(
+    name: str, keyword: str, world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    """Her own account with team B's listed invitation, and the other way round."""
+    endpoint = MATRIX[name]
+    mixed = world.objects_of(world.team_a) | {keyword: world.objects_of(world.team_b)[keyword]}
+    url = url_for(name, mixed)
+    before = db_snapshot()
+
+    response = send(alice_client, name, "POST", url, mixed)
+
+    assert_refused(response, endpoint, "POST", (302, 403, 404))
+    assert db_snapshot() == before
+    assert len(api.calls) == 0
+    for marker in TEAM_B_MARKERS:
+        assert marker not in text_and_messages(response), marker
+
+
+# --- the inbox decides with the server's copy of what it listed ----------------------------
+
+
+@pytest.mark.parametrize("name", ["invitations:decide", "invitations:bulk_decide"])
+def test_it_sends_postpress_the_listed_shared_secret_never_one_from_the_browser(
+    name: str, world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    objects = world.objects_of(world.team_a)
+    forged = {"shared_secret": "secret-forged-by-the-browser", "specifics": "forged"}
+
+    response = alice_client.post(url_for(name, objects), MATRIX[name].post_data(objects) | forged)
+
+    assert response.status_code == 302
+    [call] = api.calls
+    assert postpress_path(call.request) == f"/users/invite/received/{LISTED_A['invitation_id']}"
+    assert json.loads(call.request.body)["shared_secret"] == LISTED_A["shared_secret"]
+    assert b"forged" not in call.request.body
+
+
+@pytest.mark.parametrize("name", ["invitations:decide", "invitations:bulk_decide"])
+def test_it_decides_no_invitation_that_no_inbox_page_listed_for_the_account(
+    name: str, world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    unlisted = world.objects_of(world.team_a) | {"invitation_id": "inv_never_listed"}
+    url = url_for(name, unlisted)
+    before = db_snapshot()
+
+    response = send(alice_client, name, "POST", url, unlisted)
+
+    assert response.status_code == 302
+    assert "Reload the inbox" in text_and_messages(response)
+    assert len(api.calls) == 0
+    assert db_snapshot() == before
+    assert not InvitationDecision.objects.exists()
+
+
+def test_it_never_shows_the_shared_secret_of_a_listed_invitation(
+    world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    objects = world.objects_of(world.team_a)
+    page = send(
+        alice_client, "invitations:inbox", "GET", url_for("invitations:inbox", objects), objects
+    )
+
+    assert LISTED_A["inviter_name"] in text(page)  # the control: the invitation is listed
+    assert LISTED_A["shared_secret"] not in text(page)
 
 
 # --- bob, a member who is not an admin -----------------------------------------------------
@@ -218,11 +390,11 @@ def test_it_refuses_admin_pages_to_bob_who_is_only_a_member(
     name: str, method: str, world: World, bob_client: Client, api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
-    stub_invitations(api)
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = send(bob_client, method, url, endpoint.post_data(world))
+    response = send(bob_client, name, method, url, objects)
 
     assert_refused(response, endpoint, method, (403,))
     assert db_snapshot() == before
@@ -264,11 +436,11 @@ def test_it_refuses_team_pages_to_dave_who_is_in_no_team(
     name: str, method: str, world: World, dave_client: Client, api: responses.RequestsMock
 ) -> None:
     endpoint = MATRIX[name]
-    url = url_for(name, world.objects_of(world.team_a))
-    stub_invitations(api)
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
     before = db_snapshot()
 
-    response = send(dave_client, method, url, endpoint.post_data(world))
+    response = send(dave_client, name, method, url, objects)
 
     assert_refused(response, endpoint, method, (403,))
     if response.status_code == 403:
@@ -281,12 +453,13 @@ def test_it_refuses_team_pages_to_dave_who_is_in_no_team(
 
 # --- what the pages show -------------------------------------------------------------------
 
-INVALID_SUBMISSIONS = {
-    "teams:team_update": {"name": "", "base_url": "not a url"},
-    "teams:api_key_update": {"api_key": "short"},
-    "teams:account_create": {"provider": "LINKEDIN", "account_id": "", "label": ""},
-    "teams:account_edit": {"provider": "LINKEDIN", "account_id": "", "label": ""},
-    "teams:member_add": {"username": "nobody-by-this-name", "role": "member"},
+INVALID_SUBMISSIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "teams:team_update": lambda o: {"name": "", "base_url": "not a url"},
+    "teams:api_key_update": lambda o: {"api_key": "short"},
+    "teams:account_create": lambda o: {"provider": "LINKEDIN", "account_id": "", "label": ""},
+    "teams:account_edit": lambda o: {"provider": "LINKEDIN", "account_id": "", "label": ""},
+    "teams:member_add": lambda o: {"username": "nobody-by-this-name", "role": "member"},
+    "invitations:send": lambda o: {"account": o["account_pk"], "recipient_id": ""},
 }
 
 
@@ -294,18 +467,30 @@ def test_it_never_shows_team_b_on_any_page_alice_can_reach(
     world: World, alice_client: Client
 ) -> None:
     team_a_objects = world.objects_of(world.team_a)
-    pages = {name: alice_client.get(url_for(name, team_a_objects)) for name in get_endpoints()}
+    pages = {
+        name: (send(alice_client, name, "GET", url_for(name, team_a_objects), team_a_objects), name)
+        for name in get_endpoints()
+    }
     pages |= {
-        f"{name} (invalid)": alice_client.post(url_for(name, team_a_objects), data)
+        f"{name} (invalid)": (
+            alice_client.post(url_for(name, team_a_objects), data(team_a_objects)),
+            name,
+        )
         for name, data in INVALID_SUBMISSIONS.items()
     }
-    pages["404"] = alice_client.get(url_for("teams:account_edit", world.objects_of(world.team_b)))
+    pages["404"] = (
+        alice_client.get(url_for("teams:account_edit", world.objects_of(world.team_b))),
+        "home",
+    )
 
-    assert ACCOUNT_A_LABEL in text(pages["teams:settings"])
-    assert pages["404"].status_code == 404
-    for where, response in pages.items():
+    assert ACCOUNT_A_LABEL in text(pages["teams:settings"][0])
+    assert LISTED_A["inviter_name"] in text(pages["invitations:inbox"][0])
+    assert world.sent_a.recipient_id in text(pages["invitations:sent"][0])
+    assert world.sent_a.recipient_id in text(pages["invitations:activity"][0])
+    assert pages["404"][0].status_code == 404
+    for where, (response, name) in pages.items():
         assert response.status_code in (200, 400, 404), where
-        assert TEAM_A_NAME in text(response), where
+        assert MATRIX[name].shows(world, world.team_a) in text(response), where
         for marker in TEAM_B_MARKERS:
             assert marker not in text(response), (where, marker)
 
@@ -315,9 +500,9 @@ def test_it_never_shows_team_a_on_any_page_charlie_can_reach(
 ) -> None:
     team_b_objects = world.objects_of(world.team_b)
     for name in get_endpoints():
-        response = charlie_client.get(url_for(name, team_b_objects))
+        response = send(charlie_client, name, "GET", url_for(name, team_b_objects), team_b_objects)
         assert response.status_code == 200
-        assert TEAM_B_NAME in text(response)
+        assert MATRIX[name].shows(world, world.team_b) in text(response)
         for marker in TEAM_A_MARKERS:
             assert marker not in text(response), (name, marker)
 
@@ -388,6 +573,41 @@ def test_it_does_not_redirect_the_team_switcher_off_site(
 
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
+
+
+NEXT_HONORING_POSTS = ["invitations:decide", "invitations:bulk_decide", "invitations:withdraw"]
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.test"])
+@pytest.mark.parametrize("name", NEXT_HONORING_POSTS)
+def test_it_does_not_redirect_invitation_posts_off_site(
+    name: str, next_url: str, world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    objects = world.objects_of(world.team_a)
+    data = MATRIX[name].post_data(objects) | {"next": next_url}
+
+    response = alice_client.post(url_for(name, objects), data)
+
+    assert response.status_code == 302
+    assert len(api.calls) == 1  # the control: the post itself went through
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert "evil" not in location
+
+
+@pytest.mark.parametrize("name", NEXT_HONORING_POSTS)
+def test_it_redirects_invitation_posts_back_to_the_page_of_ours_they_came_from(
+    name: str, world: World, alice_client: Client
+) -> None:
+    objects = world.objects_of(world.team_a)
+    back = f"{reverse('invitations:sent')}?account={world.account_a.pk}&page=1"
+
+    response = alice_client.post(
+        url_for(name, objects), MATRIX[name].post_data(objects) | {"next": back}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == back
 
 
 # --- the Django admin is for staff only ----------------------------------------------------
