@@ -1,6 +1,7 @@
 """Invitation forms: they validate; the services send and withdraw."""
 
 from typing import Any
+from uuid import uuid4
 
 from django import forms
 from django.core.validators import validate_email
@@ -56,10 +57,14 @@ class InvitationSendForm(forms.Form):
         help_text=f"Optional. At most {MESSAGE_LIMIT} characters; an emoji counts as one.",
     )
 
+    # A one-time token per form: submitting the same form twice sends one invitation.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
     def __init__(
         self, *args: Any, team: Team, account: LinkedAccount | None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("submission", uuid4().hex)
         self.fields["account"].queryset = team_active_accounts(team)
         # The account the page is about: the one posted, or the one asked for in the URL.
         self.selected_account = account

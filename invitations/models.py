@@ -68,7 +68,9 @@ class InvitationDecision(models.Model):
 
 
 class SentStatus(models.TextChoices):
+    SENDING = "sending", "Sending"  # a cap slot reserved while the API call is under way
     PENDING = "pending", "Pending"
+    WITHDRAWING = "withdrawing", "Withdrawing"  # taken by one withdraw request
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
@@ -81,9 +83,11 @@ class SentInvitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    invitation_id = models.CharField(max_length=200)
+    invitation_id = models.CharField(max_length=200, blank=True, default="")
     usage = models.PositiveSmallIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=SentStatus.choices, default=SentStatus.PENDING)
+    status = models.CharField(max_length=12, choices=SentStatus.choices, default=SentStatus.PENDING)
+    # The send form's one-time token: the same form submitted twice sends once.
+    submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

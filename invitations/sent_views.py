@@ -63,7 +63,7 @@ def _account_in_team(
 ) -> LinkedAccount | None:
     """The team's account named in the request (404 for any other), else the first default."""
     if raw:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise Http404("No such account in this team.")
         return get_account_for_team(team, int(raw))
     return default.first()
@@ -130,7 +130,9 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     account = _send_account(team, data.get("account"))
     if "refresh" in data:
         # Without JavaScript, this button shows the chosen account's fields, keeping the input.
-        kept = {name: data.get(name, "") for name in ("recipient_id", "email", "message")}
+        kept = {
+            name: data.get(name, "") for name in ("recipient_id", "email", "message", "submission")
+        }
         return _render_send(request, InvitationSendForm(team=team, account=account, initial=kept))
     form = InvitationSendForm(data, team=team, account=account)
     if not form.is_valid():
@@ -143,6 +145,7 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             message=form.cleaned_data["message"],
             actor=request.user,
+            submission=form.cleaned_data["submission"],
         )
     except services.InvitationRefused as refused:
         form.add_error(refused.field if refused.field in form.fields else None, refused.message)

@@ -208,70 +208,109 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
 
 
 def invitation_send(
-    *, account: LinkedAccount, recipient_id: str, email: str, message: str, actor: Actor
+    *,
+    account: LinkedAccount,
+    recipient_id: str,
+    email: str,
+    message: str,
+    actor: Actor,
+    submission: str = "",
 ) -> SentInvitation:
-    """Send an invitation within the account's caps. Raises InvitationRefused or PostpressError."""
+    """Send an invitation within the account's caps, once per form submission.
+
+    Raises InvitationRefused (caps), ApiKeyUnavailable or PostpressError. The cap slot is
+    reserved in a short transaction; the API call runs outside any transaction, so a slow
+    answer holds no database lock.
+    """
     message = normalize_message(message)
     email = email if takes_email(account.provider) else ""
+    reservation, fresh = _reserve_send(
+        account=account,
+        recipient_id=recipient_id,
+        email=email,
+        message=message,
+        actor=actor,
+        submission=submission,
+    )
+    if not fresh:
+        return reservation  # the same form, submitted again: no second invitation
     try:
-        record = _send_within_caps(
-            account=account, recipient_id=recipient_id, email=email, message=message, actor=actor
-        )
-    except PostpressError as error:
-        # Outside the transaction, which the error rolls back: the failure stays recorded.
-        event_record(
-            account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=error
-        )
-        raise
-    return record
-
-
-def _send_within_caps(
-    *, account: LinkedAccount, recipient_id: str, email: str, message: str, actor: Actor
-) -> SentInvitation:
-    with transaction.atomic():
-        # One send at a time per account, so two people cannot both take the last one of a cap.
-        LinkedAccount.objects.select_for_update().filter(pk=account.pk).first()
-        if reason := account_caps_usage(account).reached:
-            raise InvitationRefused(reason)
         sent = account_client(account).send_invitation(
             account_id=account.account_id,
             provider_id=recipient_id,
             user_email=email or None,
             message=message or None,
         )
-        record = SentInvitation.objects.create(
-            account=account,
-            recipient_id=recipient_id,
-            email=email,
-            message=message,
-            sent_by=actor if actor and actor.pk else None,
-            invitation_id=sent.invitation_id,
-            usage=sent.usage,
-        )
-        event_record(
-            account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=None
-        )
-    return record
+    except Exception as error:
+        reservation.delete()  # nothing was sent: give the slot and the token back
+        if isinstance(error, PostpressError):
+            event_record(
+                account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=error
+            )
+        raise
+    reservation.invitation_id, reservation.usage = sent.invitation_id, sent.usage
+    reservation.status = SentStatus.PENDING
+    reservation.save(update_fields=["invitation_id", "usage", "status"])
+    event_record(account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=None)
+    return reservation
+
+
+def _reserve_send(
+    *,
+    account: LinkedAccount,
+    recipient_id: str,
+    email: str,
+    message: str,
+    actor: Actor,
+    submission: str,
+) -> tuple[SentInvitation, bool]:
+    """A SENDING row taking one slot of the caps; False when this submission already has one."""
+    if submission and (earlier := SentInvitation.objects.filter(submission=submission).first()):
+        return earlier, False
+    with transaction.atomic():
+        # One reservation at a time per account, so two people cannot both take the last slot.
+        LinkedAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if reason := account_caps_usage(account).reached:
+            raise InvitationRefused(reason)
+        try:
+            with transaction.atomic():
+                reservation = SentInvitation.objects.create(
+                    account=account,
+                    recipient_id=recipient_id,
+                    email=email,
+                    message=message,
+                    sent_by=actor if actor and actor.pk else None,
+                    status=SentStatus.SENDING,
+                    submission=submission or None,
+                )
+        except IntegrityError:  # the same submission, a moment earlier
+            return SentInvitation.objects.get(submission=submission), False
+    return reservation, True
 
 
 def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
-    """Cancel a pending sent invitation. False when it was already withdrawn; PostpressError."""
-    if sent.status != SentStatus.PENDING:
+    """Cancel a pending sent invitation, once. False when it is (being) withdrawn already."""
+    taken = SentInvitation.objects.filter(pk=sent.pk, status=SentStatus.PENDING).update(
+        status=SentStatus.WITHDRAWING
+    )
+    if not taken:
+        sent.refresh_from_db()
         return False
     account = sent.account
     try:
         account_client(account).cancel_invitation(
             invitation_id=sent.invitation_id, account_id=account.account_id
         )
-    except PostpressError as error:
-        event_record(
-            account=account,
-            actor=actor,
-            kind=EventKind.WITHDRAW,
-            target=sent.recipient_id,
-            error=error,
-        )
+    except Exception as error:
+        SentInvitation.objects.filter(pk=sent.pk).update(status=SentStatus.PENDING)
+        if isinstance(error, PostpressError):
+            event_record(
+                account=account,
+                actor=actor,
+                kind=EventKind.WITHDRAW,
+                target=sent.recipient_id,
+                error=error,
+            )
         raise
     SentInvitation.objects.filter(pk=sent.pk).update(
         status=SentStatus.WITHDRAWN,

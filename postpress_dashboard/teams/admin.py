@@ -22,7 +22,9 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     # The ciphertext and last four are not editable fields, so no form ever carries them.
     fields = ("name", "slug", "base_url", "api_key_summary")
-    readonly_fields = ("api_key_summary",)
+    # The key follows the base URL: change it in Settings, which checks the host and clears the
+    # key, never here.
+    readonly_fields = ("base_url", "api_key_summary")
     inlines = (MembershipInline, LinkedAccountInline)
 
     @admin.display(description="API key")

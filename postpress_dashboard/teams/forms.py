@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import URLValidator
 
 from postpress_dashboard.teams.models import (
@@ -134,7 +135,9 @@ class LinkedAccountForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150)
+    username = forms.CharField(
+        label="Username", max_length=150, validators=[UnicodeUsernameValidator()]
+    )
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.MEMBER)
     create = forms.BooleanField(
         label="Create this user", required=False, help_text="For someone without a login yet."

@@ -130,11 +130,23 @@ def member_add(*, team: Team, user: User, role: str, actor: Actor) -> Membership
 def member_create(
     *, team: Team, username: str, password: str, role: str, actor: Actor
 ) -> Membership:
+    taken = TeamRuleError(f"The username {username} is taken. Add that user instead.")
     if User.objects.filter(username=username).exists():
-        raise TeamRuleError(f"The username {username} is taken. Add that user instead.")
+        raise taken
     with transaction.atomic():
-        user = User.objects.create_user(username=username, password=password)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(username=username, password=password)
+        except IntegrityError:  # created by someone else at the same moment
+            raise taken from None
         return member_add(team=team, user=user, role=role, actor=actor)
+
+
+def member_add_by_username(*, team: Team, username: str, role: str, actor: Actor) -> Membership:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise TeamRuleError(f"No user has the username {username}.")
+    return member_add(team=team, user=user, role=role, actor=actor)
 
 
 def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
@@ -206,7 +218,13 @@ def account_update(*, account: LinkedAccount, fields: AccountFields, actor: Acto
     for name, value in fields.__dict__.items():
         setattr(account, name, value)
     with transaction.atomic():
-        account.save()
+        try:
+            with transaction.atomic():
+                account.save()
+        except IntegrityError:  # the same id linked by someone else at the same moment
+            raise TeamRuleError(
+                f"The account id {fields.account_id} is already linked to this team."
+            ) from None
         activity_record(
             team=account.team, actor=actor, action="account.updated", summary=f"Edited {account}"
         )

@@ -1,11 +1,14 @@
 """Team settings (admins only) and switching the current team."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -63,6 +66,7 @@ def team_update(request: TeamRequest) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters("api_key")
 @team_admin_required
 def api_key_update(request: TeamRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
@@ -136,6 +140,7 @@ def account_test(request: TeamRequest, account_pk: int) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters("password")
 @team_admin_required
 def member_add(request: TeamRequest) -> HttpResponse:
     form = MemberAddForm(request.POST)
@@ -152,8 +157,9 @@ def member_add(request: TeamRequest) -> HttpResponse:
                 actor=request.user,
             )
         else:
-            user = services.User.objects.get(username=data["username"])
-            services.member_add(team=request.team, user=user, role=data["role"], actor=request.user)
+            services.member_add_by_username(
+                team=request.team, username=data["username"], role=data["role"], actor=request.user
+            )
     except services.TeamRuleError as rule:
         form.add_error("username", str(rule))
         return _render_settings(request, status=400, member_add_form=form)
@@ -209,7 +215,21 @@ def team_switch(request: AuthenticatedRequest) -> HttpResponse:
     else:
         request.session[SESSION_KEY] = chosen.team_id
         messages.success(request, f"Switched to {chosen.team.name}.")
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return redirect(next_url)
-    return redirect("home")
+    return redirect(_same_page_in_any_team(request, request.POST.get("next", "")))
+
+
+def _same_page_in_any_team(request: AuthenticatedRequest, next_url: str) -> str:
+    """The page the switch was made from, without what belonged to the old team.
+
+    Its query (an account of the old team) is dropped, and a page about one object of the
+    old team gives way to the home page.
+    """
+    home = reverse("home")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return home
+    path = urlsplit(next_url).path
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return home
+    return home if match.kwargs else path

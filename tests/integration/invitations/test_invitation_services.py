@@ -194,3 +194,65 @@ def test_a_decision_abandoned_mid_call_can_be_taken_again(
     assert services.invitation_decide(
         account=linkedin_account, invitation_id="inv_stuck", action="accept", actor=alice
     ).ok
+
+
+@responses.activate
+def test_the_same_form_submitted_twice_sends_one_invitation(
+    linkedin_account: LinkedAccount, alice: User
+) -> None:
+    responses.post(SEND_URL, json={"object": "UserInvitationSent", "invitation_id": "inv_once"})
+    for _ in range(2):
+        sent = services.invitation_send(
+            account=linkedin_account,
+            recipient_id="ACo7",
+            email="",
+            message="",
+            actor=alice,
+            submission="token-1",
+        )
+    assert sent.invitation_id == "inv_once"
+    assert len(responses.calls) == 1
+    assert SentInvitation.objects.count() == 1
+
+
+@responses.activate
+def test_a_failed_send_gives_its_cap_slot_and_token_back(
+    linkedin_account: LinkedAccount, alice: User
+) -> None:
+    responses.post(SEND_URL, status=503, json={"type": "errors/service_unavailable", "status": 503})
+    responses.post(SEND_URL, json={"object": "UserInvitationSent", "invitation_id": "inv_2nd"})
+    with pytest.raises(UpstreamError):
+        services.invitation_send(
+            account=linkedin_account,
+            recipient_id="ACo8",
+            email="",
+            message="",
+            actor=alice,
+            submission="token-2",
+        )
+    assert not SentInvitation.objects.exists()
+    retried = services.invitation_send(
+        account=linkedin_account,
+        recipient_id="ACo8",
+        email="",
+        message="",
+        actor=alice,
+        submission="token-2",
+    )
+    assert retried.invitation_id == "inv_2nd" and retried.status == SentStatus.PENDING
+
+
+@responses.activate
+def test_two_withdraws_holding_their_own_copies_cancel_once(
+    linkedin_account: LinkedAccount, alice: User, bob: User
+) -> None:
+    SentInvitation.objects.create(
+        account=linkedin_account, recipient_id="ACo1", invitation_id="inv_race"
+    )
+    alice_copy = SentInvitation.objects.get(invitation_id="inv_race")
+    bob_copy = SentInvitation.objects.get(invitation_id="inv_race")
+    responses.delete(CANCEL_URL, json={"object": "InvitationCanceled"})
+    assert services.invitation_withdraw(sent=alice_copy, actor=alice)
+    assert not services.invitation_withdraw(sent=bob_copy, actor=bob)
+    assert len(responses.calls) == 1
+    assert bob_copy.status == SentStatus.WITHDRAWN

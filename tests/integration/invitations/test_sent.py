@@ -304,3 +304,12 @@ def test_the_sent_list_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         response = alice_client.get(SENT, {"account": linkedin_account.pk})
     assert len(row_ids(response.content.decode())) == rows
+
+
+@pytest.mark.parametrize(
+    "url", ["/invitations/sent/?account=%C2%B2", "/invitations/send/?account=%C2%B2"]
+)
+def test_an_account_written_in_non_ascii_digits_is_not_found_not_a_crash(
+    alice_client: Client, url: str
+) -> None:
+    assert alice_client.get(url).status_code == 404

@@ -43,3 +43,17 @@ def test_it_never_redirects_to_another_site_after_switching(
 ) -> None:
     response = alice_client.post("/teams/switch/", {"team": "acme", "next": "https://evil.test/"})
     assert response["Location"] == "/"
+
+
+def test_switching_from_a_page_about_the_old_team_s_objects_lands_somewhere_valid(
+    alice_client: Client, alice: User, team: Team, other_team: Team
+) -> None:
+    services.member_add(team=other_team, user=alice, role=Role.ADMIN, actor=None)
+    from_account_page = alice_client.post(
+        "/teams/switch/", {"team": other_team.slug, "next": "/settings/accounts/1/edit/"}
+    )
+    assert from_account_page["Location"] == "/"
+    from_filtered_list = alice_client.post(
+        "/teams/switch/", {"team": "acme", "next": "/invitations/sent/?account=99"}
+    )
+    assert from_filtered_list["Location"] == "/invitations/sent/"
