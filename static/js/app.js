@@ -9,3 +9,17 @@ document.addEventListener("change", (event) => {
     form.requestSubmit();
   }
 });
+
+// htmx does not swap error pages, and a lost connection has no answer at all: rather than
+// nothing happening, say so once, outside the inbox (which reports in its own live region).
+for (const name of ["htmx:responseError", "htmx:sendError"]) {
+  document.addEventListener(name, (event) => {
+    const region = document.getElementById("request-status");
+    const elt = event.detail && event.detail.elt;
+    if (!region || (elt instanceof Element && elt.closest(".inbox, #inbox-bulk"))) {
+      return;
+    }
+    region.textContent = region.dataset.message || "";
+    region.hidden = false;
+  });
+}

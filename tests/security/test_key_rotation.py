@@ -105,7 +105,7 @@ def test_it_reports_from_test_connection_that_the_key_must_be_re_entered(
 
     assert htmx.status_code == plain.status_code == 200
     assert "re-enter the API key" in htmx.content.decode()
-    assert 'class="connection-result error"' in htmx.content.decode()
+    assert '<span class="error">' in htmx.content.decode()
     assert "re-enter the API key in Settings" in plain.content.decode()
     assert len(api.calls) == 0  # nothing was sent with a key that could not be read
 
