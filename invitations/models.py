@@ -105,6 +105,7 @@ class EventKind(models.TextChoices):
     DECLINE = "decline", "Decline"
     SEND = "send", "Send"
     WITHDRAW = "withdraw", "Withdraw"
+    CHAT = "chat", "Start chat"
 
 
 class Outcome(models.TextChoices):
@@ -122,6 +123,7 @@ class InvitationEvent(models.Model):
     target = models.CharField(max_length=300)  # the invitation id or recipient
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error_type = models.CharField(max_length=100, blank=True, default="")
+    detail = models.CharField(max_length=1000, blank=True, default="")  # e.g. files sent
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -47,9 +47,16 @@ def account_client(account: LinkedAccount) -> PostpressClient:
 
 
 def event_record(
-    *, account: LinkedAccount, actor: Actor, kind: str, target: str, error: Exception | None
+    *,
+    account: LinkedAccount,
+    actor: Actor,
+    kind: str,
+    target: str,
+    error: Exception | None,
+    detail: str = "",
 ) -> None:
     InvitationEvent.objects.create(
+        detail=detail[:1000],
         team_id=account.team_id,
         account=account,
         actor=actor if actor and actor.pk else None,

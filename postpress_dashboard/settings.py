@@ -145,6 +145,11 @@ POSTPRESS_READ_TIMEOUT = env.float("POSTPRESS_READ_TIMEOUT", default=10.0)
 POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", default=120.0)
 POSTPRESS_TOTAL_BUDGET = env.float("POSTPRESS_TOTAL_BUDGET", default=25.0)
 
+# Chat uploads, checked while the upload streams in. The defaults let a 200 MB video through.
+CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)
+CHAT_UPLOAD_MAX_REQUEST_BYTES = env.int("CHAT_UPLOAD_MAX_REQUEST_BYTES", default=300 * 1024 * 1024)
+CHAT_UPLOAD_MAX_FILES = env.int("CHAT_UPLOAD_MAX_FILES", default=10)
+
 # The local sandbox API (python manage.py run_sandbox) and the key it accepts.
 SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", default="pp_sandbox_demo_key")
 

@@ -1,0 +1,54 @@
+"""Starting a chat: the call, and its record in the team's activity log."""
+
+from dataclasses import dataclass
+
+import nh3
+
+from chats.rules import RECRUITER_TAGS
+from chats.uploads import human_size
+from invitations.models import EventKind
+from invitations.services import Actor, account_client, event_record
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
+from postpress_dashboard.teams.models import LinkedAccount
+
+
+@dataclass(frozen=True)
+class SentFile:
+    name: str
+    size: int
+
+
+def recruiter_html(text: str) -> str:
+    """The documented Recruiter subset (strong, em, a href, ul, ol, li), nothing else."""
+    return nh3.clean(
+        text,
+        tags=set(RECRUITER_TAGS),
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def chat_start(
+    *, account: LinkedAccount, chat: NewChat, files: list[SentFile], actor: Actor
+) -> ChatStarted:
+    """Start the chat; raises ApiKeyUnavailable or PostpressError. Recorded either way."""
+    target = ", ".join(chat.attendees_ids)
+    detail = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
+    try:
+        started = account_client(account).start_chat(chat)
+    except PostpressError as error:
+        event_record(
+            account=account,
+            actor=actor,
+            kind=EventKind.CHAT,
+            target=target,
+            error=error,
+            detail=detail,
+        )
+        raise
+    event_record(
+        account=account, actor=actor, kind=EventKind.CHAT, target=target, error=None, detail=detail
+    )
+    return started
