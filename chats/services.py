@@ -24,8 +24,9 @@ def recruiter_html(text: str) -> str:
     return nh3.clean(
         text,
         tags=set(RECRUITER_TAGS),
-        attributes={"a": {"href"}},
+        attributes={"*": set(), "a": {"href"}},  # "*": not even ammonia's default lang, title
         url_schemes={"http", "https", "mailto"},
+        url_relative="deny",  # a message has no base URL: "/path" or "//host" leads nowhere
         link_rel=None,
     )
 

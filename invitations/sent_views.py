@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, QuerySet, When
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +40,7 @@ from postpress_dashboard.teams.selectors import (
     get_account_for_team,
     team_accounts,
     team_active_accounts,
+    team_active_accounts_preferring,
 )
 from postpress_dashboard.teams.services import api_key_problem
 
@@ -71,9 +72,7 @@ def _account_in_team(
 
 def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
     # By default an account whose provider takes invitations (LinkedIn, Instagram).
-    inviting_first = team_active_accounts(team).order_by(
-        Case(When(provider__in=INVITING_PROVIDERS, then=0), default=1), "label"
-    )
+    inviting_first = team_active_accounts_preferring(team, INVITING_PROVIDERS)
     account = _account_in_team(team, raw, inviting_first)
     if account is not None and not account.is_active:
         return team_active_accounts(team).first()  # only active accounts send

@@ -10,5 +10,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("postpress_dashboard.teams.urls")),
     path("", include("invitations.urls")),
+    path("", include("chats.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 """Reading teams, memberships and accounts, always within the request's team."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import Http404
 
 from postpress_dashboard.teams.models import (
@@ -21,6 +21,14 @@ def team_accounts(team: Team) -> QuerySet[LinkedAccount]:
 
 def team_active_accounts(team: Team) -> QuerySet[LinkedAccount]:
     return team_accounts(team).filter(is_active=True)
+
+
+def team_active_accounts_preferring(
+    team: Team, providers: tuple[str, ...]
+) -> QuerySet[LinkedAccount]:
+    """Active accounts, those of the given providers first: a page's sensible default."""
+    preferred_first = Case(When(provider__in=providers, then=0), default=1)
+    return team_active_accounts(team).order_by(preferred_first, "label")
 
 
 def team_members(team: Team) -> QuerySet[Membership]:

@@ -25,6 +25,9 @@ ADMIN_ROUTE = "admin/"
 # is the same for every team ("accept"), so it names no team's object on its own.
 OBJECT_KWARGS = frozenset({"account_pk", "membership_pk", "sent_pk", "invitation_id", "action"})
 SHARED_KWARGS = frozenset({"action"})
+# Values of World.objects_of that a request carries and that name nothing of the team: what its
+# account's chats take (an API and a recipient of that API). Never swapped for another team's.
+CHAT_VALUES = frozenset({"linkedin_api", "chat_recipient"})
 
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
@@ -62,6 +65,10 @@ class Endpoint:
     # What the 200 answer shows only for the team it is about: the page's team switcher shows
     # the team's name; a fragment something of the team's own.
     shows: Callable[[World, Team], str] = field(default=_team_name)
+    # How the valid POST is answered: a redirect, or for a fragment that changes nothing (the
+    # Recruiter preview) a 200 showing `post_shows`.
+    post_status: int = 302
+    post_shows: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -74,6 +81,17 @@ def _decide_call(objects: Objects) -> tuple[str, str]:
 
 def _cancel_call(objects: Objects) -> tuple[str, str]:
     return "DELETE", f"/users/invite/sent/{objects['sent_invitation_id']}"
+
+
+def _chat_api_selected(world: World, team: Team) -> str:
+    """The composer's fields fragment: the team's account's own API, chosen."""
+    api = world.objects_of(team)["linkedin_api"]
+    return f'<option value="{api}" selected>'
+
+
+# What the Recruiter preview keeps, and what it must drop.
+PREVIEW_MESSAGE = '<strong>Hi</strong> <script>alert("preview")</script><em>there</em>'
+PREVIEW_SHOWN = "<strong>Hi</strong> <em>there</em>"
 
 
 MATRIX: dict[str, Endpoint] = {
@@ -231,6 +249,41 @@ MATRIX: dict[str, Endpoint] = {
         effect="none",
         query=lambda o: {"account": o["account_pk"], "outcome": "ok"},
     ),
+    # --- chats: for every member of the team ---
+    "chats:new": Endpoint(
+        GET_POST,
+        team_required=True,
+        admin_only=False,
+        effect="api",
+        query=lambda o: {"account": o["account_pk"]},
+        # Multipart, as the composer posts it (the test client's default encoding).
+        post_data=lambda o: {
+            "account": o["account_pk"],
+            "recipients": o["chat_recipient"],
+            "message": "Hello from the matrix.",
+            "linkedin_api": o["linkedin_api"],
+        },
+        api_call=lambda o: ("POST", "/chats"),
+    ),
+    "chats:fields": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"], "linkedin_api": o["linkedin_api"]},
+        htmx=True,
+        shows=_chat_api_selected,
+    ),
+    "chats:preview": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        post_data=lambda o: {"message": PREVIEW_MESSAGE},
+        htmx=True,
+        post_status=200,
+        post_shows=PREVIEW_SHOWN,
+    ),
 }
 
 
@@ -290,7 +343,7 @@ def request_keywords(name: str, method: str | None = None) -> list[str]:
         endpoint.query(recorder)
     if method in (None, "POST"):
         endpoint.post_data(recorder)
-    return sorted(recorder.asked - SHARED_KWARGS)
+    return sorted(recorder.asked - SHARED_KWARGS - CHAT_VALUES)
 
 
 # --- the project's URLconf -----------------------------------------------------------------

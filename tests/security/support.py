@@ -1,6 +1,7 @@
 """What the security tests share: the people and teams, database snapshots, haystacks, and the
 postpress API as the tests stub and read it."""
 
+import io
 import json
 import logging
 import re
@@ -11,9 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import responses
 from django.contrib.auth.models import User
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParser
 from requests import PreparedRequest
 
 from invitations.models import (
@@ -28,6 +31,7 @@ API_BASE_URL = "https://api.example.test/api/v1"
 INVITES_URL = f"{API_BASE_URL}/users/invite/received"
 SEND_URL = f"{API_BASE_URL}/users/invite"
 CANCEL_URL = f"{API_BASE_URL}/users/invite/sent"
+CHATS_URL = f"{API_BASE_URL}/chats"
 
 TEAM_A_NAME = "Acme Rockets"
 TEAM_A_KEY = "pp_live_acme_rockets_key_1234"
@@ -70,6 +74,13 @@ SENT_B = {
     "usage": 50,
 }
 SENT_ANSWER = {"object": "UserInvitationSent", "invitation_id": "sent_new_3003", "usage": None}
+CHAT_ANSWER = {"object": "ChatStarted", "chat_id": "chat_new_4004", "message_id": "msg_new_4004"}
+
+# What each team's account starts a chat with: its first LinkedIn API (team A's account has
+# classic and recruiter, team B's Sales Navigator) and a member id of that API. Recipients
+# travel in request bodies that pages echo, so they carry no marker either.
+CHAT_WITH_A = {"linkedin_api": "classic", "chat_recipient": "ACoChatRecipient1"}
+CHAT_WITH_B = {"linkedin_api": "sales_navigator", "chat_recipient": "ACwChatRecipient2"}
 
 
 @dataclass(frozen=True)
@@ -98,14 +109,15 @@ class World:
 
     def objects_of(self, team: Team) -> dict[str, Any]:
         """What names `team`'s objects: each URL keyword, and the values request bodies and
-        postpress calls carry (team_slug, account_id, sent_invitation_id)."""
+        postpress calls carry (team_slug, account_id, sent_invitation_id); and what its
+        account's chats take (linkedin_api, chat_recipient), which names nothing of the team."""
         if team.pk == self.team_a.pk:
             account, membership = self.account_a, self.bob_membership
-            listed, sent = self.listed_a, self.sent_a
+            listed, sent, chat = self.listed_a, self.sent_a, CHAT_WITH_A
         else:
             account, membership = self.account_b, self.charlie_membership
-            listed, sent = self.listed_b, self.sent_b
-        return {
+            listed, sent, chat = self.listed_b, self.sent_b, CHAT_WITH_B
+        return chat | {
             "account_pk": account.pk,
             "membership_pk": membership.pk,
             "sent_pk": sent.pk,
@@ -220,6 +232,7 @@ def stub_postpress(api: responses.RequestsMock, world: World) -> list[responses.
         ),
         api.add(responses.POST, re.compile(re.escape(INVITES_URL) + r"/[^/?]+$"), json=handled),
         api.add(responses.POST, SEND_URL, json=SENT_ANSWER),
+        api.add(responses.POST, CHATS_URL, json=CHAT_ANSWER, status=201),
         api.add(
             responses.DELETE,
             re.compile(re.escape(CANCEL_URL) + r"/[^/?]+(\?.*)?$"),
@@ -229,14 +242,29 @@ def stub_postpress(api: responses.RequestsMock, world: World) -> list[responses.
 
 
 def postpress_account_id(request: PreparedRequest) -> str | None:
-    """The account a postpress call is for: its account_id, in the query or the JSON body."""
+    """The account a postpress call is for: its account_id, in the query, the JSON body or the
+    multipart form (start chat)."""
     query = parse_qs(urlsplit(str(request.url)).query)
     if "account_id" in query:
         return query["account_id"][0]
+    if is_multipart(request):
+        return postpress_form(request).get("account_id")
     if request.body:
         body = json.loads(request.body)
         return body.get("account_id") if isinstance(body, dict) else None
     return None
+
+
+def is_multipart(request: PreparedRequest) -> bool:
+    return str(request.headers.get("content-type", "")).startswith("multipart/form-data")
+
+
+def postpress_form(request: PreparedRequest) -> Any:
+    """The text fields of a multipart postpress call (a QueryDict), parsed as Django would."""
+    body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+    meta = {"CONTENT_TYPE": request.headers["content-type"], "CONTENT_LENGTH": len(body)}
+    fields, _ = MultiPartParser(meta, io.BytesIO(body), [MemoryFileUploadHandler()]).parse()
+    return fields
 
 
 def postpress_path(request: PreparedRequest) -> str:

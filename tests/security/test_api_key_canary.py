@@ -21,9 +21,10 @@ from django.utils.html import escape
 
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import ActivityEntry
-from tests.security.matrix import get_endpoints, send, url_for
+from tests.security.matrix import MATRIX, get_endpoints, send, url_for
 from tests.security.support import (
     API_BASE_URL,
+    CHATS_URL,
     INVITES_URL,
     LISTED_A,
     TEAM_A_KEY,
@@ -148,6 +149,8 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
         "invitations:send",
         "invitations:sent",
         "invitations:activity",
+        "chats:new",
+        "chats:fields",
     } <= set(pages)
     for stub in stubs:
         api.remove(stub)
@@ -276,6 +279,44 @@ def test_it_does_not_echo_a_rejected_api_key(
         assert haystacks.places_of(needle) == []
     world.team_a.refresh_from_db()
     assert world.team_a.api_key_ciphertext == before
+
+
+def test_it_never_reveals_the_api_key_when_postpress_refuses_a_new_chat_and_echoes_it(
+    stored_canary: str,
+    world: World,
+    alice_client: Client,
+    api: responses.RequestsMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    canary = stored_canary
+    api.add(
+        responses.POST,
+        CHATS_URL,
+        status=401,
+        json={
+            "type": "errors/invalid_credentials",
+            "status": 401,
+            "title": "Invalid credentials",
+            "detail": f"The API key {canary} is not valid.",
+        },
+    )
+    objects = world.objects_of(world.team_a)
+    url = url_for("chats:new", objects)
+    data = MATRIX["chats:new"].post_data(objects)
+
+    plain = alice_client.post(url, data)
+    htmx = alice_client.post(url, data, headers={"HX-Request": "true"})
+
+    for response in (plain, htmx):
+        assert INVALID_CREDENTIALS in response.content.decode()
+    # The control: postpress was asked with the canary, twice, and refused it.
+    assert [call.request.headers["X-API-KEY"] for call in api.calls] == [canary, canary]
+    haystacks = Haystacks()
+    haystacks.add("new chat 401", response_text(plain))
+    haystacks.add("new chat 401 (htmx)", response_text(htmx))
+    collect_everything_else(haystacks, caplog, alice_client)
+    assert haystacks.places_of(canary) == []
+    assert haystacks.places_of(canary.removeprefix("pp_live_CANARY_")) == []
 
 
 def test_it_does_not_send_the_stored_key_to_a_host_the_base_url_was_changed_to(

@@ -64,6 +64,16 @@ def test_it_tries_every_invitation_post_of_the_matrix() -> None:
     assert all(MATRIX[name].effect == "api" for name in invitation_posts)
 
 
+def test_it_tries_every_chat_post_of_the_matrix() -> None:
+    """chats:new reads its body through its own upload handler, so it is csrf_exempt and checks
+    the token itself: the matrix must try it."""
+    assert {name for name in post_endpoints() if name.startswith("chats:")} == {
+        "chats:new",
+        "chats:preview",
+    }
+    assert MATRIX["chats:new"].effect == "api"
+
+
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_refuses_a_post_without_a_csrf_token_and_changes_nothing(
     name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
@@ -87,7 +97,8 @@ def test_it_refuses_a_post_without_a_csrf_token_and_changes_nothing(
     accepted = csrf_client.post(url, data, headers={"X-CSRFToken": csrf_token(csrf_client)})
     assert accepted.status_code != 403
     if "POST" in endpoint.methods:
-        assert accepted.status_code == 302, accepted.content.decode()
+        assert accepted.status_code == endpoint.post_status, accepted.content.decode()
+        assert endpoint.post_shows in accepted.content.decode()
         assert_did_what_it_is_for(
             name,
             team=world.team_a,
@@ -186,3 +197,25 @@ def test_it_checks_the_token_of_htmx_invitation_posts_too(
     accepted = client.post(url, headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
     assert accepted.status_code == 200
     assert len(stubbed_api.calls) == 1
+
+
+@pytest.mark.parametrize("name", ["chats:new", "chats:preview"])
+def test_it_checks_the_token_of_htmx_chat_posts_too(
+    name: str, world: World, csrf_client: Client, stubbed_api: responses.RequestsMock
+) -> None:
+    client = csrf_client
+    objects = world.objects_of(world.team_a)
+    url = url_for(name, objects)
+    data = MATRIX[name].post_data(objects)
+    before = db_snapshot()
+
+    refused = client.post(url, data, headers={"HX-Request": "true"})
+    assert refused.status_code == 403
+    assert db_snapshot() == before
+    assert len(stubbed_api.calls) == 0
+
+    token = csrf_token(client)
+    accepted = client.post(url, data, headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert accepted.status_code == 200  # htmx: a redirect header, or the preview fragment
+    calls = [f"{call.request.method} {postpress_path(call.request)}" for call in stubbed_api.calls]
+    assert calls == (["POST /chats"] if MATRIX[name].effect == "api" else [])

@@ -137,6 +137,10 @@ def test_it_finds_the_objects_that_queries_and_bodies_name() -> None:
         SMUGGLING_ENDPOINTS
     )
     assert ("invitations:decide", "invitation_id") in url_mixing_cases()
+    assert request_keywords("chats:new") == ["account_pk"]  # not the API or the recipient
+    assert request_keywords("chats:fields") == ["account_pk"]
+    assert request_keywords("chats:preview") == []
+    assert {"chats:new", "chats:fields"} <= set(SMUGGLING_ENDPOINTS)
 
 
 # --- the people of a team, the control: each request of the matrix really does something ----
@@ -160,7 +164,8 @@ def assert_used(
     if "POST" in endpoint.methods:
         before = db_snapshot()
         response = send(client, name, "POST", url, objects)
-        assert response.status_code == 302, text(response)
+        assert response.status_code == endpoint.post_status, text(response)
+        assert endpoint.post_shows in text(response)
         assert_did_what_it_is_for(
             name, team=team, objects=objects, client=client, api=api, before=before
         )
@@ -185,6 +190,14 @@ def test_it_opens_every_invitation_page_to_members() -> None:
 
     assert invitation_pages
     assert invitation_pages <= set(member_endpoints())
+
+
+def test_it_opens_every_chat_page_to_members() -> None:
+    chat_pages = {name for name in MATRIX if name.startswith("chats:")}
+
+    assert chat_pages == {"chats:new", "chats:fields", "chats:preview"}
+    assert chat_pages <= set(member_endpoints())
+    assert MATRIX["chats:new"].effect == "api"
 
 
 @pytest.mark.parametrize("name", SMUGGLING_ENDPOINTS)
@@ -460,6 +473,7 @@ INVALID_SUBMISSIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "teams:account_edit": lambda o: {"provider": "LINKEDIN", "account_id": "", "label": ""},
     "teams:member_add": lambda o: {"username": "nobody-by-this-name", "role": "member"},
     "invitations:send": lambda o: {"account": o["account_pk"], "recipient_id": ""},
+    "chats:new": lambda o: {"account": o["account_pk"], "recipients": "", "message": ""},
 }
 
 

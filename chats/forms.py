@@ -1,0 +1,438 @@
+"""The composer's form: it validates; chats/rules.py says which fields apply, the service sends.
+
+Files are checked by content (their first bytes), never by name or the browser's type.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from chats import rules
+from chats.services import SentFile, recruiter_html
+from chats.uploads import ACCEPTED_FAMILIES, Kind, safe_filename, sniff
+from postpress_dashboard.postpress.schemas import (
+    ClassicOptions,
+    FollowUp,
+    LinkedInOptions,
+    NewChat,
+    RecruiterOptions,
+    SalesNavigatorOptions,
+    Upload,
+)
+from postpress_dashboard.teams.models import LinkedAccount, LinkedInApi, ProviderChoice, Team
+from postpress_dashboard.teams.selectors import team_active_accounts
+
+SNIFF_BYTES = 16
+FILE_FIELDS = ("attachments", "voice_message", "video_message", "follow_up_attachments")
+# The families each file field takes: follow-up attachments take what attachments take.
+FAMILIES_OF_FIELD = {
+    "attachments": ACCEPTED_FAMILIES["attachments"],
+    "follow_up_attachments": ACCEPTED_FAMILIES["attachments"],
+    "voice_message": ACCEPTED_FAMILIES["voice_message"],
+    "video_message": ACCEPTED_FAMILIES["video_message"],
+}
+TAKES = {
+    "attachments": "images, audio, video, PDF or Office documents and ZIP archives",
+    "follow_up_attachments": "images, audio, video, PDF or Office documents and ZIP archives",
+    "voice_message": "audio (MP3, M4A, Ogg or WAV)",
+    "video_message": "video (MP4, QuickTime or WebM)",
+}
+
+# Where an API error about a new chat belongs on the form; any other type goes at the top.
+# errors/unsupported_media_type is placed by the view, at the file fields that carried files.
+FIELD_FOR_CHAT_ERROR: dict[str, str] = {
+    "errors/invalid_recipient": "recipients",
+    "errors/no_connection_with_recipient": "recipients",
+    "errors/blocked_recipient": "recipients",
+    "errors/user_unreachable": "recipients",
+    "errors/insufficient_credits": "inmail",
+    "errors/not_allowed_inmail": "inmail",
+    "errors/too_many_characters": "message",
+}
+FILES_AGAIN = "Files are not kept when the form comes back: choose them again."
+
+TOPIC_LABELS = {
+    "service_request": "Service request",
+    "request_demo": "Request a demo",
+    "support": "Support",
+    "careers": "Careers",
+    "other": "Other",
+}
+UNITS = (("days", "days"), ("weeks", "weeks"))
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An uploaded file, its kind by content and its safe name."""
+
+    uploaded: UploadedFile
+    kind: Kind
+    name: str
+
+    @property
+    def upload(self) -> Upload:
+        path = Path(self.uploaded.temporary_file_path())  # type: ignore[attr-defined]
+        return Upload(path=path, filename=self.name, content_type=self.kind.content_type)
+
+    @property
+    def sent(self) -> SentFile:
+        return SentFile(name=self.name, size=self.uploaded.size or 0)
+
+
+def _check_file(uploaded: UploadedFile, field: str, label: str) -> CheckedFile:
+    handle = uploaded.file
+    head = handle.read(SNIFF_BYTES)
+    handle.seek(0)
+    kind = sniff(head)
+    name = safe_filename(uploaded.name or "file")
+    if kind is None:
+        raise forms.ValidationError(
+            f"“{name}” is not a file type we recognise. {label} takes {TAKES[field]}."
+        )
+    if kind.family not in FAMILIES_OF_FIELD[field]:
+        raise forms.ValidationError(
+            f"“{name}” is a {kind.name} file. {label} takes {TAKES[field]}."
+        )
+    return CheckedFile(uploaded=uploaded, kind=kind, name=name)
+
+
+class ChatStartForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label="Account", queryset=LinkedAccount.objects.none(), empty_label=None
+    )
+    recipients = forms.CharField(
+        label="Recipients",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    subject = forms.CharField(label="Subject", required=False, max_length=300)
+    message = forms.CharField(
+        label="Message", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    # LinkedIn: the API, then classic or Recruiter options (rules.ChatFields says which).
+    linkedin_api = forms.ChoiceField(label="LinkedIn API", required=False, choices=())
+    inmail = forms.BooleanField(label="InMail", required=False)
+    topic = forms.ChoiceField(
+        label="Topic",
+        required=False,
+        choices=[("", "No topic"), *((topic, TOPIC_LABELS[topic]) for topic in rules.TOPICS)],
+        help_text="Required when a recipient is a company (its messaging_id).",
+    )
+    applicant_id = forms.CharField(label="Applicant ID", required=False, max_length=300)
+    invitation_id = forms.CharField(
+        label="Invitation ID",
+        required=False,
+        max_length=300,
+        help_text="To message someone whose invitation to you is still pending.",
+    )
+    signature = forms.CharField(label="Signature", required=False, max_length=1000)
+    hiring_project_id = forms.CharField(label="Hiring project ID", required=False, max_length=300)
+    job_posting_id = forms.CharField(label="Job posting ID", required=False, max_length=300)
+    sourcing_channel = forms.ChoiceField(
+        label="Sourcing channel",
+        required=False,
+        choices=[("", "Not set"), *((channel, channel) for channel in rules.SOURCING_CHANNELS)],
+    )
+    email_address = forms.EmailField(
+        label="Email address",
+        required=False,
+        help_text="To start the chat by email rather than InMail.",
+    )
+    visibility = forms.ChoiceField(
+        label="Visibility",
+        choices=[(visibility, visibility.title()) for visibility in rules.VISIBILITIES],
+        initial=rules.DEFAULT_VISIBILITY,
+        required=False,
+    )
+    follow_up_subject = forms.CharField(label="Follow-up subject", required=False, max_length=300)
+    follow_up_message = forms.CharField(
+        label="Follow-up message",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up_after = forms.IntegerField(
+        label="Follow-up after",
+        required=False,
+        min_value=1,
+        max_value=rules.FOLLOW_UP_DAYS[1],
+        help_text=(
+            f"{rules.FOLLOW_UP_DAYS[0]} to {rules.FOLLOW_UP_DAYS[1]} days, or "
+            f"{rules.FOLLOW_UP_WEEKS[0]} to {rules.FOLLOW_UP_WEEKS[1]} weeks."
+        ),
+    )
+    follow_up_unit = forms.ChoiceField(
+        label="Unit of the follow-up delay", choices=UNITS, initial="days", required=False
+    )
+    timezone = forms.ChoiceField(label="Timezone", required=False, choices=())
+
+    # Files last, in the form and in the page: browsers send fields in order, so the text
+    # arrives before an upload that may be stopped for its size.
+    attachments = MultipleFileField(label="Attachments", required=False)
+    voice_message = forms.FileField(label="Voice message", required=False)
+    video_message = forms.FileField(label="Video message", required=False)
+    follow_up_attachments = MultipleFileField(label="Follow-up attachments", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        team: Team,
+        account: LinkedAccount | None,
+        upload_problem: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = team_active_accounts(team)
+        self.selected_account = account
+        self.upload_problem = upload_problem
+        if account is not None:
+            self.initial.setdefault("account", account.pk)
+        apis = rules.linkedin_apis_of(account) if account else []
+        labels = dict(LinkedInApi.choices)
+        api_field = self.fields["linkedin_api"]
+        # Another provider's form ignores a posted API rather than refusing it.
+        offered = [(api, labels[api]) for api in apis] if apis else LinkedInApi.choices
+        api_field.choices = offered  # type: ignore[attr-defined]
+        api_field.error_messages["invalid_choice"] = (
+            "This account cannot use that LinkedIn API. It has: "
+            + ", ".join(labels[api] for api in apis)
+            + "."
+        )
+        if apis:
+            self.initial.setdefault("linkedin_api", apis[0])
+        self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
+        self.initial.setdefault("timezone", settings.TIME_ZONE)
+        self.chat_fields = self._chat_fields()
+        self.fields["recipients"].help_text = (
+            f"One or more, one per line or comma-separated. {self.chat_fields.recipient_help}"
+            if self.chat_fields
+            else "One or more, one per line or comma-separated."
+        )
+
+    def _chat_fields(self) -> rules.ChatFields | None:
+        """What the page shows: the selected account's fields for the API asked for."""
+        if self.selected_account is None:
+            return None
+        api = self["linkedin_api"].value()
+        return rules.ChatFields.for_account(self.selected_account, str(api) if api else None)
+
+    @property
+    def browser_timezone_default(self) -> bool:
+        """True while the timezone is only the server's default: chats.js may set the browser's."""
+        return not self.is_bound
+
+    @property
+    def had_files(self) -> bool:
+        return bool(self.files) or bool(self.upload_problem)
+
+    # --- validation --------------------------------------------------------------------------
+
+    def clean_recipients(self) -> list[str]:
+        recipients = rules.recipient_list(self.cleaned_data["recipients"])
+        if not recipients:
+            raise forms.ValidationError("Enter at least one recipient id.")
+        return recipients
+
+    def clean_message(self) -> str:
+        message = str(self.cleaned_data["message"]).replace("\r\n", "\n")
+        return message if message.strip() else ""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.upload_problem:
+            self.add_error(None, self.upload_problem)
+        account: LinkedAccount | None = cleaned.get("account")
+        if account is None:
+            return cleaned
+        if account.provider == ProviderChoice.LINKEDIN and "linkedin_api" in self.errors:
+            return cleaned  # the fields depend on the API: choose one first
+        api = cleaned.get("linkedin_api") or None
+        fields = rules.ChatFields.for_account(account, api)
+        cleaned["chat_fields"] = fields
+        self._clean_recipients_for(fields, cleaned)
+        self._clean_files_for(fields, account, cleaned)
+        if fields.classic_options:
+            self._clean_topic(cleaned)
+        if fields.recruiter_options:
+            self._clean_follow_up(cleaned)
+        if not self.upload_problem and not (
+            cleaned.get("message") or any(cleaned.get(name) for name in FILE_FIELDS[:3])
+        ):
+            self.add_error("message", "Write a message, or attach a file to send.")
+        return cleaned
+
+    def _clean_recipients_for(self, fields: rules.ChatFields, cleaned: dict[str, Any]) -> None:
+        for recipient in cleaned.get("recipients") or []:
+            if problem := rules.recipient_problem(recipient, fields):
+                self.add_error("recipients", problem)
+
+    def _clean_files_for(
+        self, fields: rules.ChatFields, account: LinkedAccount, cleaned: dict[str, Any]
+    ) -> None:
+        provider = account.get_provider_display()
+        offered = {
+            "attachments": True,
+            "voice_message": fields.voice_message,
+            "video_message": fields.video_message,
+            "follow_up_attachments": fields.recruiter_options,
+        }
+        refused = {
+            "voice_message": f"{provider} takes no voice message: {fields.voice_help}",
+            "video_message": (
+                f"{provider} takes no video message: send videos under Attachments instead."
+            ),
+            "follow_up_attachments": "Follow-up attachments go with LinkedIn Recruiter only.",
+        }
+        for name in FILE_FIELDS:
+            value = cleaned.get(name)
+            uploads = value if isinstance(value, list) else [value] if value else []
+            if not uploads:
+                cleaned[name] = [] if name.endswith("attachments") else None
+                continue
+            if not offered[name]:
+                self.add_error(name, refused[name])
+                continue
+            label = str(self.fields[name].label)
+            checked = []
+            for uploaded in uploads:
+                try:
+                    checked.append(_check_file(uploaded, name, label))
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+            if name.endswith("attachments"):
+                cleaned[name] = checked
+            else:
+                cleaned[name] = checked[0] if checked else None
+
+    def _clean_topic(self, cleaned: dict[str, Any]) -> None:
+        companies = [r for r in cleaned.get("recipients") or [] if rules.is_company(r)]
+        if companies and not cleaned.get("topic"):
+            self.add_error(
+                "topic",
+                f"Choose a topic: “{companies[0]}” is a company's messaging_id, and LinkedIn "
+                "needs a topic to message a company.",
+            )
+
+    def _clean_follow_up(self, cleaned: dict[str, Any]) -> None:
+        subject = cleaned.get("follow_up_subject", "")
+        text = str(cleaned.get("follow_up_message") or "").replace("\r\n", "\n")
+        after = cleaned.get("follow_up_after")
+        given = (
+            subject or text.strip() or after is not None or self.files.get("follow_up_attachments")
+        )
+        if not given:
+            cleaned["follow_up"] = None
+            return
+        if not subject:
+            self.add_error("follow_up_subject", "A follow-up needs a subject and a message.")
+        if not text.strip():
+            self.add_error("follow_up_message", "A follow-up needs a subject and a message.")
+        unit = cleaned.get("follow_up_unit") or "days"
+        low, high = rules.FOLLOW_UP_DAYS if unit == "days" else rules.FOLLOW_UP_WEEKS
+        if after is None:
+            if "follow_up_after" not in self.errors:
+                self.add_error("follow_up_after", f"Say when: {low} to {high} {unit}.")
+        elif not low <= after <= high:
+            self.add_error("follow_up_after", f"A follow-up comes after {low} to {high} {unit}.")
+        cleaned["follow_up_unit"] = unit
+        cleaned["follow_up_message"] = text
+        cleaned["timezone"] = cleaned.get("timezone") or settings.TIME_ZONE
+        cleaned["follow_up"] = True
+
+    # --- what was validated, for the service ----------------------------------------------
+
+    def checked_files(self) -> list[CheckedFile]:
+        cleaned = self.cleaned_data
+        files = [*cleaned["attachments"]]
+        files += [cleaned[name] for name in ("voice_message", "video_message") if cleaned[name]]
+        if cleaned["chat_fields"].recruiter_options:
+            files += cleaned["follow_up_attachments"]
+        return files
+
+    def sent_files(self) -> list[SentFile]:
+        return [checked.sent for checked in self.checked_files()]
+
+    def new_chat(self) -> NewChat:
+        cleaned = self.cleaned_data
+        fields: rules.ChatFields = cleaned["chat_fields"]
+        account: LinkedAccount = cleaned["account"]
+        message = cleaned["message"]
+        voice, video = cleaned["voice_message"], cleaned["video_message"]
+        return NewChat(
+            account_id=account.account_id,
+            attendees_ids=tuple(cleaned["recipients"]),
+            text=(recruiter_html(message) if fields.allows_html else message) or None,
+            subject=cleaned["subject"] or None,
+            attachments=tuple(checked.upload for checked in cleaned["attachments"]),
+            voice_message=voice.upload if voice else None,
+            video_message=video.upload if video else None,
+            linkedin=self._linkedin_options(fields),
+        )
+
+    def _linkedin_options(self, fields: rules.ChatFields) -> LinkedInOptions | None:
+        cleaned = self.cleaned_data
+        if fields.classic_options:
+            return ClassicOptions(
+                inmail=bool(cleaned["inmail"]),
+                topic=cleaned["topic"] or None,
+                applicant_id=cleaned["applicant_id"] or None,
+                invitation_id=cleaned["invitation_id"] or None,
+            )
+        if fields.recruiter_options:
+            return RecruiterOptions(
+                signature=cleaned["signature"] or None,
+                hiring_project_id=cleaned["hiring_project_id"] or None,
+                job_posting_id=cleaned["job_posting_id"] or None,
+                sourcing_channel=cleaned["sourcing_channel"] or None,
+                email_address=cleaned["email_address"] or None,
+                visibility=cleaned["visibility"] or rules.DEFAULT_VISIBILITY,
+                follow_up=self._follow_up(),
+            )
+        if fields.linkedin_api == LinkedInApi.SALES_NAVIGATOR:
+            return SalesNavigatorOptions()
+        return None
+
+    def _follow_up(self) -> FollowUp | None:
+        cleaned = self.cleaned_data
+        if not cleaned.get("follow_up"):
+            return None
+        after: int = cleaned["follow_up_after"]
+        weeks = cleaned["follow_up_unit"] == "weeks"
+        return FollowUp(
+            subject=cleaned["follow_up_subject"],
+            text=recruiter_html(cleaned["follow_up_message"]),
+            timezone=cleaned["timezone"],
+            days=None if weeks else after,
+            weeks=after if weeks else None,
+            attachments=tuple(checked.upload for checked in cleaned["follow_up_attachments"]),
+        )

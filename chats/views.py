@@ -1,0 +1,177 @@
+"""The "New chat" composer: one form, its provider-specific fields, and a Recruiter preview.
+
+The nav link "New chat" leads to `chat_new` (services.chat_start). Choosing another account or
+LinkedIn API swaps the fields that depend on it (`chat_fields`); typing a Recruiter message
+shows what Recruiter will receive (`message_preview`, services.recruiter_html).
+
+Uploads are capped while they stream in: `chat_new` installs CappedUploadHandler before
+anything reads the body, which is why it is csrf_exempt and checks CSRF itself right after
+(Django's documented pattern for per-view upload handlers).
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from chats import services
+from chats.forms import FIELD_FOR_CHAT_ERROR, ChatStartForm
+from chats.uploads import CappedUploadHandler
+from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
+from postpress_dashboard.teams.access import team_required
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
+from postpress_dashboard.teams.selectors import (
+    get_account_for_team,
+    team_active_accounts_preferring,
+)
+from postpress_dashboard.teams.services import api_key_problem
+
+PAGE = "chats/new.html"
+FORM_PARTIAL = "chats/new.html#chat-form"
+FIELDS_PARTIAL = "chats/new.html#chat-fields"
+PREVIEW_PARTIAL = "chats/new.html#message-preview"
+# What a link may fill in, e.g. the inbox's "Message" (?account=&recipients=&invitation_id=).
+PREFILLED = ("recipients", "subject", "message", "linkedin_api", "invitation_id")
+UNSUPPORTED_MEDIA = "errors/unsupported_media_type"
+
+
+def _account(team: Team, raw: str | None) -> LinkedAccount | None:
+    """The team's account named in the request (404 for any other), else its first active one.
+    A deactivated account of the team falls back to the first active one too."""
+    if raw:
+        if not (raw.isascii() and raw.isdigit()):
+            raise Http404("No such account in this team.")
+        account = get_account_for_team(team, int(raw))
+        if account.is_active:
+            return account
+    # By default LinkedIn, whose options make up most of this form.
+    return team_active_accounts_preferring(team, (ProviderChoice.LINKEDIN,)).first()
+
+
+def _render(request: TeamRequest, form: ChatStartForm, *, status: int = 200) -> HttpResponse:
+    context: dict[str, Any] = {
+        "form": form,
+        "account": form.selected_account,
+        "fields": form.chat_fields,
+    }
+    if form.chat_fields and form.chat_fields.allows_html:
+        context["preview"] = services.recruiter_html(str(form["message"].value() or ""))
+    if request.htmx:
+        # htmx 2 swaps 200 answers only: the form comes back in place, with its errors.
+        return render(request, FORM_PARTIAL, context)
+    return render(request, PAGE, context, status=status)
+
+
+def _started_message(chat: NewChat, started: ChatStarted) -> str:
+    recipients = ", ".join(chat.attendees_ids)
+    return (
+        f"Chat started with {recipients}. Chat id: {started.chat_id or 'pending'}; "
+        f"message id: {started.message_id or 'pending'}."
+    )
+
+
+def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
+    """The catalogue's words at the field they concern; anything else at the top."""
+    message = error.user_message
+    if error.error_type == UNSUPPORTED_MEDIA:
+        # The provider does not say which file: every single-file field that carried one, and
+        # the top for (follow-up) attachments.
+        cleaned = form.cleaned_data
+        places = [name for name in ("voice_message", "video_message") if cleaned.get(name)]
+        if cleaned.get("attachments") or cleaned.get("follow_up_attachments") or not places:
+            places.append(None)  # type: ignore[arg-type]
+        for place in places:
+            form.add_error(place, message)
+        return
+    field = FIELD_FOR_CHAT_ERROR.get(error.error_type)
+    shown = form.cleaned_data["chat_fields"].option_fields | {"recipients", "message"}
+    if field is not None and field not in shown:
+        field = None  # e.g. an InMail error for an account whose form shows no InMail box
+    form.add_error(field, message)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@team_required
+@vary_on_headers("HX-Request")
+def chat_new(request: TeamRequest) -> HttpResponse:
+    handler = CappedUploadHandler(request)
+    # Before anything reads the body: every file goes to disk, and a cap stops the upload.
+    request.upload_handlers = [handler]
+    return _chat_new(request, handler)
+
+
+@csrf_protect
+def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpResponse:
+    team = request.team
+    if request.method == "GET":
+        account = _account(team, request.GET.get("account"))
+        initial = {name: request.GET[name] for name in PREFILLED if request.GET.get(name)}
+        if request.GET.get("invitation_id") and "linkedin_api" not in initial:
+            initial["linkedin_api"] = "classic"  # an invitation is LinkedIn classic's
+        form = ChatStartForm(team=team, account=account, initial=initial)
+        return _render(request, form)
+
+    data = request.POST  # reads the body, through the capped handler
+    account = _account(team, data.get("account"))
+    if "refresh" in data:
+        # Without JavaScript, this button shows the chosen account's fields, keeping the text.
+        form = ChatStartForm(team=team, account=account, initial=data.dict())
+        return _render(request, form)
+    files = {} if handler.problem else request.FILES
+    form = ChatStartForm(data, files, team=team, account=account, upload_problem=handler.problem)
+    if not form.is_valid():
+        return _render(request, form, status=400)
+    chat = form.new_chat()
+    try:
+        started = services.chat_start(
+            account=form.cleaned_data["account"],
+            chat=chat,
+            files=form.sent_files(),
+            actor=request.user,
+        )
+    except ApiKeyUnavailable as unavailable:
+        form.add_error(None, api_key_problem(unavailable.state))
+    except PostpressError as error:
+        _place_api_error(form, error)
+    else:
+        messages.success(request, _started_message(chat, started))
+        url = f"{reverse('chats:new')}?{urlencode({'account': form.cleaned_data['account'].pk})}"
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _render(request, form)
+
+
+@require_GET
+@team_required
+@vary_on_headers("HX-Request")
+def chat_fields(request: TeamRequest) -> HttpResponse:
+    """The part of the form that depends on the account and LinkedIn API, for htmx."""
+    account = _account(request.team, request.GET.get("account"))
+    api = request.GET.get("linkedin_api", "")
+    if not request.htmx:
+        query = {"account": account.pk} if account else {}
+        if api:
+            query["linkedin_api"] = api
+        return redirect(f"{reverse('chats:new')}?{urlencode(query)}")
+    initial = {"linkedin_api": api} if api else {}
+    form = ChatStartForm(team=request.team, account=account, initial=initial)
+    context = {"form": form, "account": account, "fields": form.chat_fields, "oob": True}
+    return render(request, FIELDS_PARTIAL, context)
+
+
+@require_POST
+@team_required
+def message_preview(request: TeamRequest) -> HttpResponse:
+    """What a Recruiter message becomes once cut down to the HTML subset Recruiter takes."""
+    text = request.POST.get("message", "")
+    context = {"preview": services.recruiter_html(text)}
+    return render(request, PREVIEW_PARTIAL, context)

@@ -1,0 +1,74 @@
+// The "New chat" composer: the browser's timezone for a Recruiter follow-up, and the upload's
+// progress. Loaded by templates/chats/new.html; the page works without it (the timezone falls
+// back to the server's, and the form posts as a plain multipart form).
+"use strict";
+
+// While the timezone is still the server's default, use the browser's own when it is listed.
+function useBrowserTimezone(root) {
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return;
+  }
+  root.querySelectorAll("select[data-browser-timezone]").forEach((select) => {
+    if (zone && [...select.options].some((option) => option.value === zone)) {
+      select.value = zone;
+    }
+    select.removeAttribute("data-browser-timezone");
+  });
+}
+
+function progressParts(elt) {
+  const form = elt instanceof Element ? elt.closest("form[data-chat-form]") : null;
+  if (!form || elt !== form) {
+    return null; // only the form's own submission, not the preview or the field swaps
+  }
+  const box = form.querySelector("[data-upload-progress]");
+  return box && {
+    box,
+    bar: box.querySelector("progress"),
+    text: box.querySelector("[aria-live]"),
+  };
+}
+
+function showProgress(parts, percent) {
+  parts.bar.value = percent;
+  parts.text.textContent = percent >= 100 ? "100% uploaded: starting the chat…" : `${percent}% uploaded`;
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const parts = progressParts(event.target);
+  if (parts) {
+    parts.box.hidden = false;
+    showProgress(parts, 0);
+  }
+});
+
+// htmx reports the request's progress (upload, then the answer's download): the bar only moves
+// forward, so the short download that follows a finished upload does not send it back to 0.
+document.addEventListener("htmx:xhr:progress", (event) => {
+  const parts = progressParts(event.target);
+  const detail = event.detail || {};
+  if (!parts || !detail.lengthComputable || !detail.total) {
+    return;
+  }
+  const percent = Math.min(100, Math.round((detail.loaded / detail.total) * 100));
+  if (percent > parts.bar.value) {
+    showProgress(parts, percent);
+  }
+});
+
+// A request that failed outright leaves the form in place: hide the stale progress.
+for (const name of ["htmx:responseError", "htmx:sendError"]) {
+  document.addEventListener(name, (event) => {
+    const parts = progressParts(event.target);
+    if (parts) {
+      parts.box.hidden = true;
+    }
+  });
+}
+
+// Content htmx swaps in, and the page itself (this script is deferred: the DOM is parsed).
+document.addEventListener("htmx:load", (event) => useBrowserTimezone(event.target));
+useBrowserTimezone(document);
