@@ -279,6 +279,9 @@ class ChatStartForm(forms.Form):
         api = cleaned.get("linkedin_api") or None
         fields = rules.ChatFields.for_account(account, api)
         cleaned["chat_fields"] = fields
+        if fields.allows_html:
+            # Checked as it will be sent: markup that sanitizes to nothing is no message.
+            cleaned["message"] = recruiter_html(cleaned.get("message") or "").strip()
         self._clean_recipients_for(fields, cleaned)
         self._clean_files_for(fields, account, cleaned)
         if fields.classic_options:
@@ -345,7 +348,7 @@ class ChatStartForm(forms.Form):
 
     def _clean_follow_up(self, cleaned: dict[str, Any]) -> None:
         subject = cleaned.get("follow_up_subject", "")
-        text = str(cleaned.get("follow_up_message") or "").replace("\r\n", "\n")
+        text = recruiter_html(str(cleaned.get("follow_up_message") or "").replace("\r\n", "\n"))
         after = cleaned.get("follow_up_after")
         given = (
             subject or text.strip() or after is not None or self.files.get("follow_up_attachments")
@@ -391,7 +394,7 @@ class ChatStartForm(forms.Form):
         return NewChat(
             account_id=account.account_id,
             attendees_ids=tuple(cleaned["recipients"]),
-            text=(recruiter_html(message) if fields.allows_html else message) or None,
+            text=message or None,  # sanitized in clean() where Recruiter takes HTML
             subject=cleaned["subject"] or None,
             attachments=tuple(checked.upload for checked in cleaned["attachments"]),
             voice_message=voice.upload if voice else None,
@@ -430,7 +433,7 @@ class ChatStartForm(forms.Form):
         weeks = cleaned["follow_up_unit"] == "weeks"
         return FollowUp(
             subject=cleaned["follow_up_subject"],
-            text=recruiter_html(cleaned["follow_up_message"]),
+            text=cleaned["follow_up_message"],  # sanitized in _clean_follow_up
             timezone=cleaned["timezone"],
             days=None if weeks else after,
             weeks=after if weeks else None,

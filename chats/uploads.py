@@ -33,12 +33,18 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         self._file_bytes = 0
         self._request_bytes = 0
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         self._files += 1
         self._file_bytes = 0
         if self._files > settings.CHAT_UPLOAD_MAX_FILES:
             self._stop(f"At most {settings.CHAT_UPLOAD_MAX_FILES} files can go with one chat.")
-        super().new_file(*args, **kwargs)
+        # The temporary file takes the name's extension: a safe name keeps it short and plain.
+        super().new_file(field_name, safe_filename(file_name), *args, **kwargs)
+
+    def upload_interrupted(self) -> None:
+        # The body was cut off (a cancelled or dropped upload): never send the chat without it.
+        self.problem = "The upload was interrupted before every file arrived: choose them again."
+        super().upload_interrupted()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._file_bytes += len(raw_data)
@@ -95,7 +101,7 @@ def sniff(head: bytes) -> Kind | None:
         return Kind("WAV", "audio/wav", "audio")
     if head.startswith(b"OggS"):
         return Kind("Ogg", "audio/ogg", "audio")
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head.startswith(b"ID3") or _mp3_frame(head):
         return Kind("MP3", "audio/mpeg", "audio")
     if head[4:8] == b"ftyp":
         return _iso_media(head[8:12])
@@ -108,12 +114,47 @@ def sniff(head: bytes) -> Kind | None:
     return None
 
 
-def _iso_media(brand: bytes) -> Kind:
-    if brand in (b"M4A ", b"M4B "):
+def _mp3_frame(head: bytes) -> bool:
+    """An MPEG audio layer III frame header: 11 sync bits, a known version, layer III."""
+    if len(head) < 3 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (head[1] >> 3) & 0b11, (head[1] >> 1) & 0b11
+    bitrate, sampling = head[2] >> 4, (head[2] >> 2) & 0b11
+    return version != 0b01 and layer == 0b01 and bitrate not in (0, 15) and sampling != 0b11
+
+
+# ISO media brands by what they hold; others (HEIC and AVIF images, say) are not accepted.
+_AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"F4A "})
+_VIDEO_BRANDS = frozenset(
+    {
+        b"isom",
+        b"iso2",
+        b"iso4",
+        b"iso5",
+        b"iso6",
+        b"mp41",
+        b"mp42",
+        b"avc1",
+        b"M4V ",
+        b"M4VP",
+        b"3gp4",
+        b"3gp5",
+        b"3g2a",
+        b"dash",
+        b"MSNV",
+        b"f4v ",
+    }
+)
+
+
+def _iso_media(brand: bytes) -> Kind | None:
+    if brand in _AUDIO_BRANDS:
         return Kind("M4A", "audio/mp4", "audio")
     if brand == b"qt  ":
         return Kind("QuickTime", "video/quicktime", "video")
-    return Kind("MP4", "video/mp4", "video")
+    if brand in _VIDEO_BRANDS:
+        return Kind("MP4", "video/mp4", "video")
+    return None
 
 
 # What each field takes, by family. M4A voice notes are MP4 containers: "video" mp4 brands

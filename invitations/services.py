@@ -61,7 +61,7 @@ def event_record(
         account=account,
         actor=actor if actor and actor.pk else None,
         kind=kind,
-        target=target,
+        target=target[:300],
         outcome=Outcome.FAILED if error else Outcome.OK,
         error_type=error.error_type if isinstance(error, PostpressError) else "",
     )

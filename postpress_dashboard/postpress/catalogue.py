@@ -285,7 +285,8 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 CLIENT_FAILURES: dict[str, CatalogueEntry] = {
     "client/connection_refused": _service("postpress could not be reached. Try again in a moment."),
     "client/connection_reset": _service(
-        "The connection to postpress was cut off. Try again in a moment."
+        "The connection to postpress was cut off. If you were sending something, it may have "
+        "gone through: check before sending it again."
     ),
     "client/timeout": _service(
         "postpress did not answer in time. Try again in a moment; if you were sending "
@@ -295,8 +296,17 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
         "postpress answered with an error page instead of data; it may be under maintenance. "
         "Try again later."
     ),
-    "client/invalid_json": _service("postpress's answer could not be read. Try again. " + _SUPPORT),
-    "client/missing_fields": _service("postpress's answer was incomplete. Try again. " + _SUPPORT),
+    # An answer arrived but could not be used: whatever was asked may well have been done.
+    "client/invalid_json": _service(
+        "postpress's answer could not be read. What you sent may have gone through: check "
+        "before sending it again. " + _SUPPORT,
+        retryable=False,
+    ),
+    "client/missing_fields": _service(
+        "postpress's answer was incomplete. What you sent may have gone through: check before "
+        "sending it again. " + _SUPPORT,
+        retryable=False,
+    ),
     "client/invalid_api_key": _admin(
         "The team's postpress API key contains characters no API key has (a space or a line "
         "break, perhaps from copying it). Ask a team admin to enter it again in Settings."

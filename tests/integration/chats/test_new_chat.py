@@ -802,3 +802,60 @@ def test_the_nav_links_to_the_composer(
 ) -> None:
     page = alice_client.get(NEW).content.decode()
     assert '<a href="/chats/new/">New chat</a>' in page
+
+
+# --- edge cases found in review ------------------------------------------------------------
+
+
+@responses.activate
+def test_a_file_name_with_a_very_long_extension_is_sent_under_a_safe_name(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    stub_started()
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        linkedin_api="classic",
+        attachments=upload("Dr. " + "Я" * 120, PDF),
+    )
+    assert response.status_code == 302
+    [(_, filename, _, data)] = sent_files()
+    assert data == PDF
+    assert filename is not None and len(filename) <= 100
+
+
+@responses.activate
+def test_a_recruiter_message_that_sanitizes_to_nothing_is_no_message(
+    alice_client: Client, team: Team
+) -> None:
+    recruiter = add_account(team, "LINKEDIN", "acc_recruiter_only", ["recruiter"])
+    response = post(
+        alice_client,
+        recruiter,
+        recipients="AEAArecruit1",
+        linkedin_api="recruiter",
+        message="<script>alert(1)</script>",
+        follow_up_subject="Following up",
+        follow_up_message="<img src=x>",
+        follow_up_after="5",
+        follow_up_unit="days",
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Write a message, or attach a file to send." in field_errors(page, "message")
+    assert "needs a subject and a message" in field_errors(page, "follow_up_message")
+    assert not responses.calls
+
+
+@responses.activate
+def test_a_chat_to_many_recipients_is_recorded_without_overflowing_the_log(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    stub_started()
+    recipients = "\n".join(f"ACoAAmember{number:04d}" for number in range(60))
+    post(
+        alice_client, linkedin_account, recipients=recipients, linkedin_api="classic", message="Hi"
+    )
+    event = InvitationEvent.objects.get(kind=EventKind.CHAT)
+    assert len(event.target) <= 300 and event.target.startswith("ACoAAmember0000")

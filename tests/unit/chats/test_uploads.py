@@ -437,3 +437,21 @@ def test_it_keeps_the_documented_recruiter_html(html: str) -> None:
 )
 def test_it_strips_everything_else_from_recruiter_html(html: str, clean: str) -> None:
     assert recruiter_html(html) == clean
+
+
+@pytest.mark.parametrize(
+    ("head", "why"),
+    [
+        (b"\xff\xfeH\x00e\x00l\x00l\x00o\x00 \x00w\x00", "a UTF-16 text file"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "an iPhone HEIC photo"),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00", "an AVIF image"),
+    ],
+)
+def test_look_alikes_are_not_taken_for_audio_or_video(head: bytes, why: str) -> None:
+    assert sniff(head) is None, why
+
+
+def test_an_interrupted_upload_is_a_problem_not_a_smaller_chat() -> None:
+    handler = CappedUploadHandler()
+    handler.upload_interrupted()
+    assert "interrupted" in handler.problem
