@@ -65,6 +65,7 @@ TOPIC_LABELS = {
     "other": "Other",
 }
 UNITS = (("days", "days"), ("weeks", "weeks"))
+EMPTY_FILE = {"empty": "This file is empty: choose the file you meant to send."}
 
 
 @cache
@@ -198,10 +199,16 @@ class ChatStartForm(forms.Form):
 
     # Files last, in the form and in the page: browsers send fields in order, so the text
     # arrives before an upload that may be stopped for its size.
-    attachments = MultipleFileField(label="Attachments", required=False)
-    voice_message = forms.FileField(label="Voice message", required=False)
-    video_message = forms.FileField(label="Video message", required=False)
-    follow_up_attachments = MultipleFileField(label="Follow-up attachments", required=False)
+    attachments = MultipleFileField(label="Attachments", required=False, error_messages=EMPTY_FILE)
+    voice_message = forms.FileField(
+        label="Voice message", required=False, error_messages=EMPTY_FILE
+    )
+    video_message = forms.FileField(
+        label="Video message", required=False, error_messages=EMPTY_FILE
+    )
+    follow_up_attachments = MultipleFileField(
+        label="Follow-up attachments", required=False, error_messages=EMPTY_FILE
+    )
 
     def __init__(
         self,

@@ -859,3 +859,17 @@ def test_a_chat_to_many_recipients_is_recorded_without_overflowing_the_log(
     )
     event = InvitationEvent.objects.get(kind=EventKind.CHAT)
     assert len(event.target) <= 300 and event.target.startswith("ACoAAmember0000")
+
+
+def test_an_empty_file_is_refused_in_our_words(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        linkedin_api="classic",
+        message="Hi",
+        video_message=upload("clip.mp4", b""),
+    )
+    assert "This file is empty" in field_errors(response.content.decode(), "video_message")
