@@ -10,7 +10,7 @@ KEYS_FILE := var/field-encryption-keys
 # Local encryption keys for team API keys, generated once by `make setup` and read by settings
 # when FIELD_ENCRYPTION_KEYS is not set (production sets its own).
 
-.PHONY: setup demo test lint typecheck pytest clean
+.PHONY: setup demo test lint typecheck pytest screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYS_FILE) var/.migrated
 
@@ -48,9 +48,14 @@ typecheck: setup
 	$(BIN)/mypy postpress_dashboard/postpress
 
 pytest: setup
+	@command -v chromium >/dev/null 2>&1 || echo "No Chromium found: the browser tests in tests/functional are skipped (apt-get install chromium to run them)."
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Screenshots of the main pages into docs/screenshots/, taken with the browser-test helpers.
+screenshots: setup
+	$(BIN)/pytest tests/functional/screenshots.py -q
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -1,0 +1,76 @@
+"""`make screenshots`: the main pages, taken with the browser-test helpers, into docs/screenshots/.
+
+Not collected by `make test` (the name does not start with test_); run it by path.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.functional.conftest import Dashboard, sign_in, wait_for_htmx
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+MOBILE = {"width": 390, "height": 844}
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000, f"{name}.png looks empty"
+
+
+@pytest.fixture
+def signed_in(page: Page, dashboard: Dashboard) -> Page:
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, dashboard)
+    return page
+
+
+def test_inbox(signed_in: Page, dashboard: Dashboard) -> None:
+    signed_in.goto(f"{dashboard.url}/inbox/?account={dashboard.linkedin.pk}")
+    signed_in.locator("[data-inbox-row]").first.wait_for()
+    shoot(signed_in, "inbox")
+
+
+def test_send_invitation(signed_in: Page, dashboard: Dashboard) -> None:
+    signed_in.goto(f"{dashboard.url}/invitations/send/?account={dashboard.linkedin.pk}")
+    signed_in.get_by_label("Recipient ID").fill("ACoAAExample")
+    signed_in.get_by_label("Message").fill("Hi Jordan, I enjoyed your talk on triage. 😀")
+    shoot(signed_in, "send-invitation")
+
+
+def test_chat_composer_with_recruiter_options(signed_in: Page, dashboard: Dashboard) -> None:
+    signed_in.goto(f"{dashboard.url}/chats/new/?account={dashboard.linkedin.pk}")
+    signed_in.get_by_label("LinkedIn API").select_option("recruiter")
+    wait_for_htmx(signed_in)
+    signed_in.get_by_label("Recipients").fill("AEAAExampleCandidate")
+    signed_in.locator("#id_message").fill("Hello <strong>Ada</strong>, a role for you.")
+    wait_for_htmx(signed_in)
+    signed_in.set_viewport_size({"width": 1280, "height": 1500})
+    shoot(signed_in, "new-chat-recruiter")
+
+
+def test_settings(signed_in: Page, dashboard: Dashboard) -> None:
+    signed_in.goto(f"{dashboard.url}/settings/")
+    signed_in.set_viewport_size({"width": 1280, "height": 1200})
+    shoot(signed_in, "settings")
+
+
+def test_an_error_state(signed_in: Page, dashboard: Dashboard) -> None:
+    signed_in.goto(f"{dashboard.url}/invitations/send/?account={dashboard.linkedin.pk}")
+    signed_in.get_by_label("Recipient ID").fill("err_already_connected")
+    signed_in.get_by_label("Message").fill("Hi again!")
+    signed_in.get_by_role("button", name="Send invitation").click()
+    signed_in.get_by_text("You are already connected with this person.").wait_for()
+    shoot(signed_in, "error-state")
+
+
+def test_inbox_at_mobile_width(page: Page, dashboard: Dashboard, browser: Browser) -> None:
+    page.set_viewport_size(MOBILE)
+    sign_in(page, dashboard)
+    page.goto(f"{dashboard.url}/inbox/?account={dashboard.linkedin.pk}")
+    page.locator("[data-inbox-row]").first.wait_for()
+    shoot(page, "inbox-mobile")
