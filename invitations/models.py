@@ -72,6 +72,8 @@ class SentStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     WITHDRAWING = "withdrawing", "Withdrawing"  # taken by one withdraw request
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # The provider no longer has it (accepted, declined or withdrawn elsewhere).
+    GONE = "gone", "No longer pending"
 
 
 class SentInvitation(models.Model):

@@ -198,7 +198,7 @@ def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome
         return WithdrawOutcome(api_key_problem(unavailable.state), "error")
     except PostpressError as error:
         if error.error_type == "errors/resource_not_found":
-            return WithdrawOutcome(GONE, "error")
+            return WithdrawOutcome(GONE, "info")
         return WithdrawOutcome(error.user_message, "error")
     if not withdrawn:
         return WithdrawOutcome(

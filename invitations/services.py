@@ -21,7 +21,7 @@ from invitations.models import (
 from invitations.rules import decides_received_invitations, normalize_message, takes_email
 from postpress_dashboard.core.api import build_client
 from postpress_dashboard.postpress.client import PostpressClient
-from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
 from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice
 from postpress_dashboard.teams.services import api_key_problem
@@ -309,7 +309,11 @@ def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
             invitation_id=sent.invitation_id, account_id=account.account_id
         )
     except Exception as error:
-        SentInvitation.objects.filter(pk=sent.pk).update(status=SentStatus.PENDING)
+        # A 404 means there is nothing left to withdraw: stop offering it; otherwise it stays
+        # pending for another try.
+        after = SentStatus.GONE if isinstance(error, NotFoundError) else SentStatus.PENDING
+        SentInvitation.objects.filter(pk=sent.pk).update(status=after)
+        sent.refresh_from_db()
         if isinstance(error, PostpressError):
             event_record(
                 account=account,

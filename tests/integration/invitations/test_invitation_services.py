@@ -17,7 +17,7 @@ from invitations.models import (
     SentInvitation,
     SentStatus,
 )
-from postpress_dashboard.postpress.errors import UpstreamError
+from postpress_dashboard.postpress.errors import NotFoundError, UpstreamError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -256,3 +256,20 @@ def test_two_withdraws_holding_their_own_copies_cancel_once(
     assert not services.invitation_withdraw(sent=bob_copy, actor=bob)
     assert len(responses.calls) == 1
     assert bob_copy.status == SentStatus.WITHDRAWN
+
+
+@responses.activate
+def test_an_invitation_gone_at_the_provider_stops_being_offered_for_withdrawal(
+    linkedin_account: LinkedAccount, alice: User
+) -> None:
+    sent = SentInvitation.objects.create(
+        account=linkedin_account, recipient_id="ACo1", invitation_id="inv_gone"
+    )
+    SentInvitation.objects.filter(pk=sent.pk).update(sent_at=timezone.now() - timedelta(days=30))
+    responses.delete(
+        CANCEL_URL, status=404, json={"type": "errors/resource_not_found", "status": 404}
+    )
+    with pytest.raises(NotFoundError):
+        services.invitation_withdraw(sent=sent, actor=alice)
+    assert sent.status == SentStatus.GONE
+    assert not selectors.sent_invitations(linkedin_account, pending_longer_than_days=21).exists()
