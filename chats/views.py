@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -48,9 +48,7 @@ def _account(team: Team, raw: str | None) -> LinkedAccount | None:
     """The team's account named in the request (404 for any other), else its first active one.
     A deactivated account of the team falls back to the first active one too."""
     if raw:
-        if not (raw.isascii() and raw.isdigit()):
-            raise Http404("No such account in this team.")
-        account = get_account_for_team(team, int(raw))
+        account = get_account_for_team(team, raw)
         if account.is_active:
             return account
     # By default LinkedIn, whose options make up most of this form.

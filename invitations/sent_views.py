@@ -13,10 +13,9 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -31,7 +30,7 @@ from invitations.forms import (
 )
 from invitations.models import InvitationEvent, SentInvitation
 from invitations.rules import MESSAGE_LIMIT, message_length
-from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
@@ -64,9 +63,7 @@ def _account_in_team(
 ) -> LinkedAccount | None:
     """The team's account named in the request (404 for any other), else the first default."""
     if raw:
-        if not (raw.isascii() and raw.isdigit()):
-            raise Http404("No such account in this team.")
-        return get_account_for_team(team, int(raw))
+        return get_account_for_team(team, raw)
     return default.first()
 
 
@@ -82,14 +79,6 @@ def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
 def _sent_url(account: LinkedAccount, **params: Any) -> str:
     query = urlencode({"account": account.pk, **{k: v for k, v in params.items() if v != ""}})
     return f"{reverse('invitations:sent')}?{query}"
-
-
-def _back_to(request: TeamRequest, fallback: str) -> str:
-    """The page a no-JS form post came from, when it is one of ours."""
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return next_url
-    return fallback
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -244,7 +233,7 @@ def sent_list(request: TeamRequest) -> HttpResponse:
 def invitation_withdraw(request: TeamRequest, sent_pk: int) -> HttpResponse:
     sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
     outcome = _withdraw_one(sent, request)
-    back = _back_to(request, _sent_url(sent.account))
+    back = posted_next_url(request, _sent_url(sent.account))
     if request.htmx:
         # A 200 fragment even for an API error: htmx 2 does not swap 4xx/5xx answers.
         context = {
@@ -262,10 +251,7 @@ def invitation_withdraw(request: TeamRequest, sent_pk: int) -> HttpResponse:
 @team_required
 @vary_on_headers("HX-Request")
 def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
-    raw_account = request.POST.get("account", "")
-    if not raw_account.isdigit():
-        raise Http404("No such account in this team.")
-    account = get_account_for_team(request.team, int(raw_account))
+    account = get_account_for_team(request.team, request.POST.get("account", ""))
     form = BulkWithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Nothing was withdrawn: the list was not understood. Try again.")

@@ -17,14 +17,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from invitations import selectors, services
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
-from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.errors import AuthenticationError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
@@ -295,12 +294,7 @@ def _inbox_url(account: LinkedAccount, size: int, number: int) -> str:
 
 def _next_url(request: TeamRequest, account: LinkedAccount) -> str:
     """Where a form post goes back to: the inbox page it came from, or the account's first."""
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return f"{reverse(INBOX)}?{urlencode({'account': account.pk})}"
+    return posted_next_url(request, f"{reverse(INBOX)}?{urlencode({'account': account.pk})}")
 
 
 def _outcome_text(decision: services.Decision, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from postpress_dashboard.teams.models import Membership, Team
@@ -20,3 +21,13 @@ class TeamRequest(AuthenticatedRequest):
 
     team: Team
     membership: Membership
+
+
+def posted_next_url(request: HttpRequest, fallback: str) -> str:
+    """The page a no-JS form post came back to (its `next` field) when it is one of ours."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return fallback

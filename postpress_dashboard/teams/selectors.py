@@ -39,8 +39,15 @@ def team_activity(team: Team, *, limit: int = 50) -> QuerySet[ActivityEntry]:
     return ActivityEntry.objects.filter(team=team).select_related("actor")[:limit]
 
 
-def get_account_for_team(team: Team, account_pk: int) -> LinkedAccount:
-    """The team's linked account with that id, or 404: never another team's."""
+def get_account_for_team(team: Team, account_pk: int | str) -> LinkedAccount:
+    """The team's linked account with that id, or 404: never another team's.
+
+    Takes the id as an int or as text straight from a query or form (not a number: 404).
+    """
+    if isinstance(account_pk, str):
+        if not (account_pk.isascii() and account_pk.isdigit()):
+            raise Http404("No such account in this team.")
+        account_pk = int(account_pk)
     try:
         return team_accounts(team).get(pk=account_pk)
     except LinkedAccount.DoesNotExist:

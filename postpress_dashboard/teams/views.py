@@ -7,12 +7,11 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from postpress_dashboard.http import AuthenticatedRequest, TeamRequest
+from postpress_dashboard.http import AuthenticatedRequest, TeamRequest, posted_next_url
 from postpress_dashboard.teams import selectors, services
 from postpress_dashboard.teams.access import team_admin_required
 from postpress_dashboard.teams.forms import (
@@ -215,18 +214,16 @@ def team_switch(request: AuthenticatedRequest) -> HttpResponse:
     else:
         request.session[SESSION_KEY] = chosen.team_id
         messages.success(request, f"Switched to {chosen.team.name}.")
-    return redirect(_same_page_in_any_team(request, request.POST.get("next", "")))
+    return redirect(_same_page_in_any_team(posted_next_url(request, reverse("home"))))
 
 
-def _same_page_in_any_team(request: AuthenticatedRequest, next_url: str) -> str:
+def _same_page_in_any_team(next_url: str) -> str:
     """The page the switch was made from, without what belonged to the old team.
 
     Its query (an account of the old team) is dropped, and a page about one object of the
     old team gives way to the home page.
     """
     home = reverse("home")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return home
     path = urlsplit(next_url).path
     try:
         match = resolve(path)

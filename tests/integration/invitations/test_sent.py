@@ -313,3 +313,9 @@ def test_an_account_written_in_non_ascii_digits_is_not_found_not_a_crash(
     alice_client: Client, url: str
 ) -> None:
     assert alice_client.get(url).status_code == 404
+
+
+def test_a_bulk_withdraw_for_an_account_in_non_ascii_digits_is_not_found(
+    alice_client: Client,
+) -> None:
+    assert alice_client.post("/invitations/sent/withdraw/", {"account": "²"}).status_code == 404
