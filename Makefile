@@ -10,7 +10,7 @@ KEYS_FILE := var/field-encryption-keys
 # Local encryption keys for team API keys, generated once by `make setup` and read by settings
 # when FIELD_ENCRYPTION_KEYS is not set (production sets its own).
 
-.PHONY: setup demo test lint typecheck pytest screenshots clean
+.PHONY: setup demo serve test lint typecheck pytest screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYS_FILE) var/.migrated
 
@@ -39,6 +39,14 @@ var/.migrated: $(VENV)/.installed $(KEYS_FILE) $(shell find . -path ./node_modul
 
 demo: setup
 	$(BIN)/python manage.py run_demo --port $(DASHBOARD_PORT) --sandbox-port $(SANDBOX_PORT)
+
+# Production: gunicorn with the settings in the environment (DEPLOYMENT=production, see
+# docs/deployment.md). Static files are collected and migrations applied first.
+serve: setup
+	@test "$$DEPLOYMENT" = production || { echo "make serve runs production settings: set DEPLOYMENT=production and its variables (docs/deployment.md)."; exit 1; }
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn --config gunicorn.conf.py postpress_dashboard.wsgi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -10,10 +11,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+# "development" (the default: the demo, runserver and the tests) or "production" (gunicorn
+# behind TLS; see docs/deployment.md). Production has no fallbacks: every secret must be set.
+DEPLOYMENT = env.str("DEPLOYMENT", default="development")
+if DEPLOYMENT not in ("development", "production"):
+    raise ImproperlyConfigured("DEPLOYMENT must be 'development' or 'production'.")
+PRODUCTION = DEPLOYMENT == "production"
+
 DEBUG = env.bool("DEBUG", default=False)
-# The fallback key only serves local development and tests; set SECRET_KEY anywhere else.
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+if PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+else:
+    # The fallback key only serves local development and tests.
+    SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-set-SECRET_KEY")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -31,7 +44,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (redirects and static files included) is logged with its id.
+    "postpress_dashboard.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,7 +91,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Persistent connections (seconds; 0 closes each after its request), checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# redis://host:port/db selects Django's built-in Redis cache; the default lives in one process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions in the database by default; with Redis, "django.contrib.sessions.backends.cache"
+# (or cached_db) keeps them there instead.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -94,12 +117,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's output, served in production only (elsewhere the source folders are).
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles") if PRODUCTION else None
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # htmx comes from the npm registry (package.json), never from a CDN or a copy in the repo.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# WhiteNoise serves static files in every deployment: in production from `collectstatic`'s
+# output, compressed and with hashed names cached for a year; elsewhere straight from the
+# source folders, so the demo and the tests need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # A strict Content-Security-Policy: scripts and styles only from our own static files,
 # no inline code, no eval (so no hx-on attributes).
@@ -116,18 +152,39 @@ SECURE_CSP = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token is sent from <body hx-headers>
+# htmx reads no cookie (the token is sent from <body hx-headers>), so no script needs it either.
+CSRF_COOKIE_HTTPONLY = True
+# Production is served over TLS only: redirect plain http (but for the load balancer's health
+# check), cookies only over https, and HSTS (sent on https responses only).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Behind a load balancer that terminates TLS, trust its X-Forwarded-Proto (only there: a
+# client could send the header itself) and, for the login limits, its X-Forwarded-For.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append to X-Forwarded-For; 0 uses the peer address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed sign-ins allowed per username and per client address within the window (seconds),
+# counted in the cache: with Redis, across every process and machine.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 
 # Fernet keys (comma-separated, newest first) that encrypt team API keys at rest; independent
 # of SECRET_KEY. Required: the teams app refuses to start without them. Without the variable,
-# the local keys `make setup` generated in var/ are used (never present on a production host).
+# development uses the local keys `make setup` generated in var/; production never does.
 LOCAL_KEYS_FILE = VAR_DIR / "field-encryption-keys"
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS",
-    default=LOCAL_KEYS_FILE.read_text().split(",") if LOCAL_KEYS_FILE.exists() else [],
-)
+LOCAL_KEYS = LOCAL_KEYS_FILE.read_text().split(",") if LOCAL_KEYS_FILE.exists() else []
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[] if PRODUCTION else LOCAL_KEYS)
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in FIELD_ENCRYPTION_KEYS if key.strip()]
 
 # The postpress API. Teams may override the base URL; this is the default for new teams.
@@ -153,9 +210,23 @@ CHAT_UPLOAD_MAX_FILES = env.int("CHAT_UPLOAD_MAX_FILES", default=10)
 # The local sandbox API (python manage.py run_sandbox) and the key it accepts.
 SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", default="pp_sandbox_demo_key")
 
+# Logs go to stderr, one JSON object per line in production ("text" reads better locally).
+# Every record carries the request id; postpress errors also carry the API's instance id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "postpress_dashboard.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "postpress_dashboard.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -1,8 +1,83 @@
-from django.http import HttpRequest, HttpResponse
+import logging
+import uuid
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from postpress_dashboard.core.login_limits import (
+    login_blocked,
+    login_failure_record,
+    login_refusal_message,
+    login_success_record,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, refusing a username or address after too many failures."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if login_blocked(request, username):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, login_refusal_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        login_failure_record(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        login_success_record(self.request, self.request.POST.get("username", ""))
+        return super().form_valid(form)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database and the cache answer, 503 otherwise."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable"} | {
+        name: "ok" if ok else "unavailable" for name, ok in checks.items()
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.exception("health check: the database did not answer")
+        return False
+
+
+def _cache_ok() -> bool:
+    probe = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(probe, "1", timeout=10)
+        answered = cache.get(probe) == "1"
+        cache.delete(probe)
+    except Exception:  # every cache backend raises its own errors (Redis: ConnectionError...)
+        logger.exception("health check: the cache did not answer")
+        return False
+    return answered

@@ -178,6 +178,13 @@ class PostpressClient:
     # --- transport ---------------------------------------------------------------------------
 
     def _call[T](self, call: _Call[T]) -> T:
+        try:
+            return self._call_with_retries(call)
+        except PostpressError as error:
+            _log_failure(call, error)
+            raise
+
+    def _call_with_retries[T](self, call: _Call[T]) -> T:
         if not _usable_api_key(self._api_key):
             # requests would put the key in an exception message, or fail on encoding it.
             raise AuthenticationError(error_type="client/invalid_api_key")
@@ -315,6 +322,24 @@ def _never_connected(exc: requests.RequestException) -> bool:
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(
         reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
+
+
+def _log_failure(call: _Call[Any], error: PostpressError) -> None:
+    # The instance id is what postpress support asks for; the key is never part of a call's
+    # method, path or error.
+    logger.warning(
+        "postpress %s %s failed: %s %s (instance %s)",
+        call.method,
+        call.path,
+        error.status,
+        error.error_type,
+        error.instance or "-",
+        extra={
+            "postpress_status": error.status,
+            "postpress_type": error.error_type,
+            "postpress_instance": error.instance,
+        },
     )
 
 

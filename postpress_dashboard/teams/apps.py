@@ -12,5 +12,6 @@ class TeamsConfig(AppConfig):
         if not settings.FIELD_ENCRYPTION_KEYS:
             raise ImproperlyConfigured(
                 "FIELD_ENCRYPTION_KEYS is not set: give one or more Fernet keys, newest first "
-                "(see .env.example). `make setup` writes local ones to var/field-encryption-keys."
+                "(see .env.example and docs/deployment.md). In development, `make setup` writes "
+                "local ones to var/field-encryption-keys; production never reads that file."
             )

@@ -2,9 +2,13 @@
 
 They need Debian's Chromium. Without it the folder is skipped, except on CI (the CI variable
 set), where a missing browser is a failure: there these tests are mandatory.
+
+Every test that uses `page` (the dashboard's Content-Security-Policy enforced) also fails if the
+browser reported any CSP violation while it ran: see `csp_violations`.
 """
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
@@ -75,26 +87,161 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def _new_page(browser: Browser, *, bypass_csp: bool) -> Iterator[Page]:
-    context = browser.new_context(bypass_csp=bypass_csp)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+@dataclass(frozen=True)
+class CspViolation:
+    """One violation, as Chromium's console or a `securitypolicyviolation` event reported it."""
+
+    via: str  # "console" or "event"
+    directive: str
+    blocked: str  # the blocked URL, or "inline", "eval"...
+    source: str  # where: a script or page URL, with its line when known
+    detail: str  # the console text, or the event's sample of the blocked code
+
+    def __str__(self) -> str:
+        return (
+            f"[{self.via}] directive {self.directive!r}, blocked {self.blocked!r}, "
+            f"source {self.source}: {self.detail}"
+        )
+
+
+# Chromium words it "Applying inline style violates the following Content Security Policy
+# directive 'style-src 'self''. ..." (older versions: "Refused to apply inline style because it
+# violates the following Content Security Policy directive: "style-src 'self'"."), with
+# "[Report Only] " first for a report-only policy.
+CSP_CONSOLE_MARKERS = ("Content Security Policy", "Content-Security-Policy")
+_CONSOLE_DIRECTIVE = re.compile(r"directive:? ([\"'])(.*?)\1(?:\.|$)")
+_CONSOLE_ACTION = re.compile(
+    r"^(?:\[Report Only\] )?(?:Refused to (?P<old>.*?) because|(?P<new>.*?) violates)"
+)
+_QUOTED_URL = re.compile(r"'([^']*)'")
+
+# Installed in every document of the context before any of its own scripts run. Init scripts
+# reach the page over the DevTools protocol, so the page's CSP does not block them (the
+# self-test in test_csp_violations.py shows the listener runs under the enforced policy).
+# `recorded` counts the reports the test process has acknowledged: `settle_csp_reports` waits
+# for it to catch up with `seen`.
+CSP_LISTENER_SCRIPT = """
+(() => {
+  const recorder = { seen: 0, recorded: 0 };
+  Object.defineProperty(window, "__cspRecorder", { value: recorder });
+  document.addEventListener("securitypolicyviolation", (event) => {
+    recorder.seen += 1;
+    window.__reportCspViolation({
+      directive: event.effectiveDirective || event.violatedDirective,
+      disposition: event.disposition,
+      blockedURI: event.blockedURI,
+      sourceFile: event.sourceFile || event.documentURI,
+      lineNumber: event.lineNumber,
+      sample: event.sample,
+    }).finally(() => { recorder.recorded += 1; });
+  }, true);
+})();
+"""
+
+
+def _console_violation(message: ConsoleMessage) -> CspViolation | None:
+    text = message.text
+    if not any(marker in text for marker in CSP_CONSOLE_MARKERS):
+        return None
+    directive = _CONSOLE_DIRECTIVE.search(text)
+    blocked = ""
+    if action := _CONSOLE_ACTION.search(text):
+        what = action.group("old") or action.group("new") or ""
+        url = _QUOTED_URL.search(what)
+        blocked = url.group(1) if url else what  # "Applying inline style", "Executing inline..."
+    location = message.location
+    url_of_source = location.get("url") or (message.page.url if message.page else "")
+    return CspViolation(
+        via="console",
+        directive=directive.group(2) if directive else "",
+        blocked=blocked,
+        source=f"{url_of_source}:{location.get('lineNumber', 0) + 1}",  # 0-based there
+        detail=text,
+    )
+
+
+def _event_violation(details: dict[str, object]) -> CspViolation:
+    disposition = details.get("disposition")
+    sample = str(details.get("sample") or "")
+    return CspViolation(
+        via="event",
+        directive=str(details.get("directive") or ""),
+        blocked=str(details.get("blockedURI") or ""),
+        source=f"{details.get('sourceFile') or ''}:{details.get('lineNumber') or 0}",
+        detail=f"{disposition}{f', sample {sample!r}' if sample else ''}",
+    )
+
+
+def record_csp_violations(context: BrowserContext, violations: list[CspViolation]) -> None:
+    """Appends to `violations` each CSP violation any page of `context` reports, both ways."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        violation = _console_violation(message)
+        if violation is not None:
+            violations.append(violation)
+
+    def on_event(source: object, details: dict[str, object]) -> None:
+        violations.append(_event_violation(details))
+
+    context.on("console", on_console)
+    context.expose_binding("__reportCspViolation", on_event)
+    context.add_init_script(script=CSP_LISTENER_SCRIPT)
+
+
+def settle_csp_reports(page: Page) -> None:
+    """Until every violation event the page's document has seen has reached the test process."""
+    page.wait_for_function(
+        "() => !window.__cspRecorder || window.__cspRecorder.recorded >= window.__cspRecorder.seen"
+    )
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context per test, with the dashboard's Content-Security-Policy enforced."""
+def csp_violations() -> list[CspViolation]:
+    """The CSP violations `page` recorded so far; a test causing one on purpose clears it."""
+    return []
+
+
+def _new_context(browser: Browser, *, bypass_csp: bool) -> BrowserContext:
+    context = browser.new_context(bypass_csp=bypass_csp)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser, csp_violations: list[CspViolation]) -> Iterator[Page]:
+    """A fresh context per test, with the dashboard's Content-Security-Policy enforced.
+
+    The test fails (at teardown) if the browser reported a CSP violation meanwhile.
+    """
     expect.set_options(timeout=TIMEOUT_MS)
-    yield from _new_page(browser, bypass_csp=False)
+    context = _new_context(browser, bypass_csp=False)
+    record_csp_violations(context, csp_violations)
+    page = context.new_page()
+    yield page
+    try:
+        for open_page in context.pages:
+            settle_csp_reports(open_page)
+    finally:
+        context.close()
+    if csp_violations:
+        pytest.fail(
+            f"{len(csp_violations)} Content-Security-Policy violation report(s):\n"
+            + "\n".join(f"  {violation}" for violation in csp_violations),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
 def csp_bypassing_page(browser: Browser) -> Iterator[Page]:
-    """For injecting axe-core, which the strict CSP (rightly) refuses as an inline script."""
+    """For injecting axe-core, which the strict CSP (rightly) refuses as an inline script.
+
+    With the CSP bypassed nothing is reported: test_csp_violations.py loads the same pages
+    through `page`.
+    """
     expect.set_options(timeout=TIMEOUT_MS)
-    yield from _new_page(browser, bypass_csp=True)
+    context = _new_context(browser, bypass_csp=True)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from postpress_dashboard.teams.middleware import SESSION_KEY
 from postpress_dashboard.teams.models import Team
 from tests.security.support import World, assert_called_postpress_once, db_snapshot
 
-# The Django admin is staff-only and has its own test; login and logout are Django's own.
-SKIPPED_ROUTES = ("login/", "logout/")
+# The Django admin is staff-only and has its own test; login and logout are Django's own
+# views (the login limits have their own tests), and the admin's login page redirects to
+# login; healthz is public on purpose, tested alone.
+SKIPPED_ROUTES = ("login/", "logout/", "admin/login/", "healthz")
 ADMIN_ROUTE = "admin/"
 
 # URL keywords that name an object of the current team, and which object the tests pass:

@@ -170,6 +170,9 @@ def test_it_exits_non_zero_with_the_reason_on_stderr(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: None
 ) -> None:
     monkeypatch.delenv("POSTPRESS_API_KEY", raising=False)
+    # run_from_argv closes every connection when it ends; on PostgreSQL that would close the
+    # one holding this test's transaction.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
     argv = ["manage.py", "create_team", "Acme", "--base-url", BASE_URL]
     with pytest.raises(SystemExit) as exit:
         run_from_argv(create_team.Command(), [*argv, "--api-key-env", "POSTPRESS_API_KEY"])

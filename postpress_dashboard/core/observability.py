@@ -1,0 +1,109 @@
+"""Request ids and structured logs.
+
+Every request gets an id (the load balancer's X-Request-ID when it sends a sane one), which is
+echoed in the response, attached to every log record written while the request runs, and
+logged once more with the outcome when the response leaves.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Accepted from upstream only when it cannot smuggle anything into a log line or a header.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+request_logger = logging.getLogger("postpress_dashboard.request")
+
+# Attributes every LogRecord has; anything else was passed in `extra` and belongs in the JSON.
+_STANDARD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+)
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+def _incoming_request_id(request: HttpRequest) -> str:
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    return offered if _SAFE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = _incoming_request_id(request)
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            _log_outcome(request, response.status_code, started)
+            return response
+        finally:
+            _request_id.reset(token)
+
+
+def _log_outcome(request: HttpRequest, status: int, started: float) -> None:
+    user = getattr(request, "user", None)
+    team = getattr(request, "team", None)
+    # The path only: a query string could carry what a person typed.
+    request_logger.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        status,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "team_id": team.pk if team is not None else None,
+        },
+    )
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request it was written in ("-" outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and any extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", current_request_id()),
+        }
+        for key, value in vars(record).items():
+            # Plain values only: Django passes the request object itself, whose text shows the
+            # query string.
+            if key not in _STANDARD_ATTRIBUTES and key not in entry and _is_plain(value):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def _is_plain(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
