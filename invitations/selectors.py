@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from invitations.services import account_client, listed_invitations_remember
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.teams.selectors import team_active_accounts
 from postpress_dashboard.teams.services import api_key_problem
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -76,17 +77,25 @@ def listed_inviter_names(*, account: LinkedAccount, invitation_ids: list[str]) -
     )
 
 
+def inbox_accounts(team: Team) -> QuerySet[LinkedAccount]:
+    """The team's active accounts, each with its team and `latest_usage`, in one query."""
+    return (
+        team_active_accounts(team)
+        .select_related("team")
+        .annotate(latest_usage=Subquery(_latest_usage(OuterRef("pk"))))
+    )
+
+
+def _latest_usage(account: LinkedAccount | OuterRef) -> QuerySet[SentInvitation]:
+    return SentInvitation.objects.filter(account=account, usage__isnull=False).values("usage")[:1]
+
+
 def account_usage_warning(account: LinkedAccount) -> int | None:
     """The provider usage last reported for the account (50, 75, 90 or 95 percent), if any.
 
     It stands until a later answer reports a lower figure: the API only reports at landings.
     """
-    latest = (
-        SentInvitation.objects.filter(account=account, usage__isnull=False)
-        .values_list("usage", flat=True)
-        .first()
-    )
-    return latest
+    return _latest_usage(account).values_list("usage", flat=True).first()
 
 
 def sent_invitations(

@@ -161,7 +161,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
     query.is_valid()  # each field falls back on its own; only a wrong account is an error
     if "account" in query.errors:
         raise Http404("No such account in this team.")
-    accounts = list(team_selectors.team_active_accounts(request.team))
+    accounts = list(selectors.inbox_accounts(request.team))
     account = _chosen_account(accounts, query.cleaned_data.get("account"))
     if account is None:
         return render(request, PAGE_TEMPLATE, {"accounts": accounts})
@@ -188,7 +188,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "current_url": _inbox_url(account, size, number),
         "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
         "next_url": _inbox_url(account, size, number + 1) if page.next_cursor else "",
-        "usage_warning": selectors.account_usage_warning(account),
+        "usage_warning": account.latest_usage,
         "auth_problem": isinstance(page.error, AuthenticationError),
         "can_decide": decides_received_invitations(account.provider),
     }

@@ -91,10 +91,12 @@ _UNDECOMPOSABLE_LETTERS = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": 
 LINKEDIN_ID_ALPHABET = string.ascii_letters + string.digits + "-"
 
 
-def seed_accounts(*, invitation_limit: int) -> dict[str, Account]:
+def seed_accounts(
+    *, invitation_limit: int, linkedin_invitations: int = LINKEDIN_INVITATION_COUNT
+) -> dict[str, Account]:
     rng = random.Random(SEED)  # noqa: S311  (repeatable demo data, not secrets)
     accounts = [
-        _linkedin_account(rng, invitation_limit),
+        _linkedin_account(rng, invitation_limit, linkedin_invitations),
         _instagram_account(rng, invitation_limit),
         Account(
             WHATSAPP_ACCOUNT_ID,
@@ -112,14 +114,14 @@ def seed_accounts(*, invitation_limit: int) -> dict[str, Account]:
     return {account.id: account for account in accounts}
 
 
-def _linkedin_account(rng: random.Random, invitation_limit: int) -> Account:
+def _linkedin_account(rng: random.Random, invitation_limit: int, count: int) -> Account:
     owner = Person(
         name="Ada Lovelace",
         provider_id="ACoAAAda" + _token(rng, LINKEDIN_ID_ALPHABET, 30),
         public_id="ada-lovelace",
         description="Founder at postpress",
     )
-    times = _descending_times(rng, LINKEDIN_INVITATION_COUNT)
+    times = _descending_times(rng, count)
     secrets: set[str] = set()
     invitations = []
     for index, sent_at in enumerate(times):

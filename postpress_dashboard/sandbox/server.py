@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
@@ -42,6 +43,13 @@ class _SandboxServerHandler(ServerHandler):
             return
         super().handle_error()  # logs the traceback, then answers with error_output()
 
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()  # adds Content-Length when the body's size is known
+        if "Content-Length" not in self.headers:
+            self.request_handler.close_connection = True  # the body ends where the connection does
+        if self.request_handler.close_connection:
+            self.headers["Connection"] = "close"
+
     def error_output(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         """A bug in the sandbox still answers with the documented envelope."""
         response = error_response(
@@ -52,21 +60,36 @@ class _SandboxServerHandler(ServerHandler):
 
 
 class _SandboxRequestHandler(WSGIRequestHandler):
+    """wsgiref's handler, keeping connections open between requests (HTTP/1.1) as a real API
+    server does, so clients' connection reuse works and can be measured against the sandbox."""
+
+    protocol_version = "HTTP/1.1"
+    # BaseHTTPRequestHandler.handle serves requests until the connection closes; wsgiref's own
+    # handle() serves one.
+    handle = BaseHTTPRequestHandler.handle
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox runs beside the dashboard and inside test runs."""
 
-    def handle(self) -> None:
-        # WSGIRequestHandler.handle, with our ServerHandler (the base class hard-codes its own).
+    def handle_one_request(self) -> None:
         self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:  # the client closed the connection
+            self.close_connection = True
+            return
         if len(self.raw_requestline) > 65536:
             self.requestline = self.request_version = self.command = ""
             self.send_error(414)
             return
         if not self.parse_request():
             return
+        if "Transfer-Encoding" in self.headers:
+            # Bodies are read by Content-Length only: after any other, the stream's position
+            # is unknown, so no request may follow on this connection.
+            self.close_connection = True
         handler = _SandboxServerHandler(
             self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
         )
+        handler.http_version = "1.1"
         handler.request_handler = self
         handler.run(self.server.get_app())
 
@@ -75,6 +98,7 @@ class _SandboxRequestHandler(WSGIRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.rfile.close()  # the reader holds the descriptor open until it is closed too
         self.connection.close()
+        self.close_connection = True
 
 
 def make_sandbox_server(host: str, port: int, app: WSGIApplication) -> SandboxServer:

@@ -4,7 +4,7 @@ import secrets
 import threading
 
 from postpress_dashboard.sandbox.models import Account, ReceivedChat
-from postpress_dashboard.sandbox.seed import seed_accounts
+from postpress_dashboard.sandbox.seed import LINKEDIN_INVITATION_COUNT, seed_accounts
 
 DEFAULT_INVITATION_LIMIT = 100
 
@@ -16,9 +16,15 @@ class SandboxState:
     concurrent requests cannot both accept the same invitation or both pass the send limit.
     """
 
-    def __init__(self, *, invitation_limit: int = DEFAULT_INVITATION_LIMIT) -> None:
+    def __init__(
+        self,
+        *,
+        invitation_limit: int = DEFAULT_INVITATION_LIMIT,
+        linkedin_invitations: int = LINKEDIN_INVITATION_COUNT,
+    ) -> None:
         self.lock = threading.Lock()
         self.invitation_limit = invitation_limit
+        self.linkedin_invitations = linkedin_invitations
         self.accounts: dict[str, Account] = {}
         self.chats: list[ReceivedChat] = []
         self.reset()
@@ -27,7 +33,9 @@ class SandboxState:
         """Restore the seeded data; `invitation_limit` overrides the limit until the next reset."""
         limit = self.invitation_limit if invitation_limit is None else invitation_limit
         with self.lock:
-            self.accounts = seed_accounts(invitation_limit=limit)
+            self.accounts = seed_accounts(
+                invitation_limit=limit, linkedin_invitations=self.linkedin_invitations
+            )
             self.chats = []
 
     def find_account(self, account_id: str) -> Account | None:

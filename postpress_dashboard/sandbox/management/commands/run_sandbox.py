@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from postpress_dashboard.sandbox.app import SandboxApp
+from postpress_dashboard.sandbox.seed import LINKEDIN_INVITATION_COUNT
 from postpress_dashboard.sandbox.server import serve_sandbox
 from postpress_dashboard.sandbox.state import DEFAULT_INVITATION_LIMIT, SandboxState
 
@@ -37,12 +38,21 @@ class Command(BaseCommand):
             help="How many invitations each account may send before errors/limit_exceeded.",
         )
         parser.add_argument(
+            "--linkedin-invitations",
+            type=non_negative_int,
+            default=LINKEDIN_INVITATION_COUNT,
+            help="How many received invitations the LinkedIn account starts with (load tests).",
+        )
+        parser.add_argument(
             "--api-key", help="The X-API-KEY to accept (default: settings.SANDBOX_API_KEY)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         api_key = options["api_key"] or settings.SANDBOX_API_KEY
-        state = SandboxState(invitation_limit=options["invitation_limit"])
+        state = SandboxState(
+            invitation_limit=options["invitation_limit"],
+            linkedin_invitations=options["linkedin_invitations"],
+        )
         app = SandboxApp(state, api_key, latency_ms=options["latency_ms"])
 
         def announce(base_url: str) -> None:
