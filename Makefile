@@ -10,7 +10,7 @@ KEYS_FILE := var/field-encryption-keys
 # Local encryption keys for team API keys, generated once by `make setup` and read by settings
 # when FIELD_ENCRYPTION_KEYS is not set (production sets its own).
 
-.PHONY: setup demo serve test lint typecheck pytest screenshots clean
+.PHONY: setup demo serve test lint typecheck pytest screenshots bench clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYS_FILE) var/.migrated
 
@@ -64,6 +64,11 @@ test: lint typecheck pytest
 # Screenshots of the main pages into docs/screenshots/, taken with the browser-test helpers.
 screenshots: setup
 	$(BIN)/pytest tests/functional/screenshots.py -q
+
+# What the dashboard adds on top of the API (bench/): prints the table and writes it into
+# docs/benchmarks.md. A few minutes; never part of `make test`.
+bench: setup
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) node_modules var

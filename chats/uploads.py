@@ -26,6 +26,10 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
     fields, which the form sends before the files, kept.
     """
 
+    # Django's default is 64 KiB: a large video then costs thousands of trips through the
+    # multipart parser, which made receiving slower than forwarding. 1 MiB is still small.
+    chunk_size = 1024 * 1024
+
     def __init__(self, request: Any = None) -> None:
         super().__init__(request)
         self.problem = ""

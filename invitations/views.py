@@ -7,7 +7,7 @@ processed (out of band). Keyboard triage and local times live in static/js/inbox
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -31,6 +32,7 @@ from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
 INBOX = "invitations:inbox"
+DECIDE = "invitations:decide"
 PAGE_TEMPLATE = "invitations/inbox.html"
 ROW_TEMPLATE = "invitations/inbox.html#invitation-row"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
@@ -92,6 +94,19 @@ class VisitedCursors:
             }
 
 
+class DecideUrls:
+    """The accept and decline URLs of one account's rows. One reverse() per page: a 100-row
+    page would otherwise resolve the URL pattern 200 times, a good share of its time."""
+
+    def __init__(self, account: LinkedAccount) -> None:
+        sample = reverse(DECIDE, args=[account.pk, "invitation", "accept"])
+        self._prefix = sample.removesuffix("invitation/accept/")
+
+    def __call__(self, invitation_id: str, action: str) -> str:
+        # Quoted as reverse() quotes a path segment.
+        return f"{self._prefix}{quote(invitation_id, safe=RFC3986_SUBDELIMS + '/~:@')}/{action}/"
+
+
 @dataclass(frozen=True)
 class RowView:
     """One inbox row: an invitation as listed, or the outcome of a request deciding it."""
@@ -101,15 +116,19 @@ class RowView:
     invitation: ReceivedInvitation | None = None  # None when the row shows an outcome only
     record: InvitationDecision | None = None  # the stored decision, by anyone in the team
     outcome: services.Decision | None = None  # what this request did
+    accept_url: str = ""  # listed rows only: their buttons
+    decline_url: str = ""
 
     @classmethod
-    def listed(cls, row: selectors.InboxRow) -> "RowView":
+    def listed(cls, row: selectors.InboxRow, urls: DecideUrls) -> "RowView":
         inviter = row.invitation.inviter
         return cls(
             invitation_id=row.invitation.id,
             inviter_name=inviter.name if inviter else "",
             invitation=row.invitation,
             record=row.decision,
+            accept_url=urls(row.invitation.id, Action.ACCEPT),
+            decline_url=urls(row.invitation.id, Action.DECLINE),
         )
 
     @classmethod
@@ -177,6 +196,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
     if not page.failed:
         cursors.remember(number, page.next_cursor)
 
+    decide_urls = DecideUrls(account)
     context = {
         "accounts": accounts,
         "account": account,
@@ -184,7 +204,8 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "page_sizes": selectors.PAGE_SIZES,
         "page": page,
         "page_number": number,
-        "rows": [RowView.listed(row) for row in page.rows],
+        "rows": [RowView.listed(row, decide_urls) for row in page.rows],
+        "new_chat_url": reverse("chats:new"),
         "current_url": _inbox_url(account, size, number),
         "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
         "next_url": _inbox_url(account, size, number + 1) if page.next_cursor else "",

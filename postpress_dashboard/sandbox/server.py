@@ -64,6 +64,9 @@ class _SandboxRequestHandler(WSGIRequestHandler):
     server does, so clients' connection reuse works and can be measured against the sandbox."""
 
     protocol_version = "HTTP/1.1"
+    # wsgiref writes the headers and the body separately: with Nagle's algorithm on, the body
+    # of a kept-alive connection waits for the client's delayed ACK (up to 40 ms).
+    disable_nagle_algorithm = True
     # BaseHTTPRequestHandler.handle serves requests until the connection closes; wsgiref's own
     # handle() serves one.
     handle = BaseHTTPRequestHandler.handle

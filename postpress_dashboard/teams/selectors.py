@@ -49,9 +49,11 @@ def get_account_for_team(team: Team, account_pk: int | str) -> LinkedAccount:
             raise Http404("No such account in this team.")
         account_pk = int(account_pk)
     try:
-        return team_accounts(team).get(pk=account_pk)
+        account = team_accounts(team).get(pk=account_pk)
     except LinkedAccount.DoesNotExist:
         raise Http404("No such account in this team.") from None
+    account.team = team  # the caller's own copy: saves reading it again
+    return account
 
 
 def get_membership_for_team(team: Team, membership_pk: int) -> Membership:

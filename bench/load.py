@@ -1,0 +1,110 @@
+"""Load: simulated people triaging at once against the dashboard under gunicorn.
+
+Each simulated person signs in, then loops: open the inbox (25 rows), accept one of the open
+rows through htmx, as the page's Accept button does. They start together and run for a fixed
+time; the first seconds are a warm-up and are not counted. Two people may pick the same row:
+the second one is told who handled it, which is a normal answer, not an error."""
+
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from bench.stack import Dashboard
+from bench.uploads import signed_in_session
+
+ACCEPT_URL = re.compile(rb'hx-post="(/inbox/\d+/invitations/(?!inv_err_)[^/"]+/accept/)"')
+TIMEOUT = 60
+
+
+@dataclass
+class Outcomes:
+    """Every request's kind, status (0: no answer) and duration, from all simulated people."""
+
+    records: list[tuple[str, int, float, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, status: int, started: float, seconds: float) -> None:
+        with self.lock:
+            self.records.append((kind, status, started, seconds))
+
+
+def _timed_request(
+    outcomes: Outcomes, kind: str, session: requests.Session, method: str, url: str, **kwargs
+) -> requests.Response | None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    try:
+        response = session.request(method, url, timeout=TIMEOUT, **kwargs)
+    except requests.RequestException:
+        outcomes.add(kind, 0, started, time.perf_counter() - started)
+        return None
+    outcomes.add(kind, response.status_code, started, time.perf_counter() - started)
+    return response
+
+
+def _triage(
+    session: requests.Session,
+    dashboard: Dashboard,
+    account_pk: int,
+    until: float,
+    outcomes: Outcomes,
+    rng: random.Random,
+) -> None:
+    inbox = f"{dashboard.url}/inbox/?account={account_pk}&size=25"
+    headers = {"HX-Request": "true", "X-CSRFToken": session.cookies["csrftoken"]}
+    while time.perf_counter() < until:
+        page = _timed_request(outcomes, "inbox page", session, "GET", inbox)
+        if page is None or page.status_code != 200:
+            continue
+        open_rows = ACCEPT_URL.findall(page.content)
+        if not open_rows:
+            continue
+        accept = dashboard.url + rng.choice(open_rows).decode()
+        _timed_request(outcomes, "accept (htmx)", session, "POST", accept, headers=headers)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    people: int
+    seconds: float
+    records: list[tuple[str, int, float, float]]  # counted ones only, after the warm-up
+
+    def of(self, kind: str | None = None) -> list[tuple[str, int, float, float]]:
+        return [r for r in self.records if kind is None or r[0] == kind]
+
+    @property
+    def server_errors(self) -> int:
+        return sum(1 for _, status, _, _ in self.records if status == 0 or status >= 500)
+
+
+def triage_load(
+    dashboard: Dashboard,
+    *,
+    account_pk: int,
+    users: list[tuple[str, str]],
+    warmup: float,
+    duration: float,
+) -> LoadResult:
+    sessions = [signed_in_session(dashboard, name, password) for name, password in users]
+    outcomes = Outcomes()
+    start = time.perf_counter()
+    counted_from, until = start + warmup, start + warmup + duration
+    people = [
+        threading.Thread(
+            target=_triage,
+            args=(session, dashboard, account_pk, until, outcomes, random.Random(number)),
+        )
+        for number, session in enumerate(sessions)
+    ]
+    for person in people:
+        person.start()
+    for person in people:
+        person.join()
+    counted = [r for r in outcomes.records if counted_from <= r[2] and r[2] + r[3] <= until]
+    if not counted:
+        statuses = sorted({(kind, status) for kind, status, _, _ in outcomes.records})
+        raise RuntimeError(f"no request completed within the measured time: {statuses}")
+    return LoadResult(len(users), duration, counted)

@@ -1,0 +1,55 @@
+"""The inbox builds its rows' links without reverse() per row; they must be reverse()'s own."""
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+
+from invitations.views import DecideUrls
+
+IDS = [
+    "inv_01HZX",
+    "with space",
+    "slash/inside",
+    "//leading",
+    "per%cent",
+    "ünïcødé-😀",
+    "q?uery#frag",
+    "sub-delims!$&'()*+,;=:@~",
+]
+
+
+@pytest.mark.parametrize("invitation_id", IDS)
+@pytest.mark.parametrize("action", ["accept", "decline"])
+def test_each_url_is_the_one_reverse_gives(invitation_id: str, action: str) -> None:
+    account = SimpleNamespace(pk=42)
+    expected = reverse("invitations:decide", args=[42, invitation_id, action])
+    assert DecideUrls(account)(invitation_id, action) == expected  # type: ignore[arg-type]
+
+
+def render(when: datetime, precision: str) -> str:
+    template = engines["django"].from_string("{% load local_time %}{% local_time when precision %}")
+    return template.render({"when": when, "precision": precision})
+
+
+def test_a_moment_of_today_shows_its_time_only_when_asked() -> None:
+    now = timezone.now().replace(microsecond=0)
+    assert render(now, "time") == (
+        f'<time datetime="{now.astimezone(UTC).isoformat()}" data-local-time="time">'
+        f"{now:%H:%M} UTC</time>"
+    )
+    assert f"{now.day} {now:%b %Y, %H:%M} UTC</time>" in render(now, "datetime")
+
+
+def test_another_day_shows_the_date() -> None:
+    moment = datetime(2026, 5, 12, 8, 14, tzinfo=UTC)
+    assert render(moment, "time") == (
+        '<time datetime="2026-05-12T08:14:00+00:00" data-local-time="time">'
+        "12 May 2026, 08:14 UTC</time>"
+    )
+    yesterday = timezone.now() - timedelta(days=1)
+    assert f"{yesterday:%H:%M} UTC" in render(yesterday, "time")
+    assert f">{yesterday:%H:%M} UTC" not in render(yesterday, "time")
