@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from bench.stats import counting_the_wire, median
 from postpress_dashboard.postpress.client import PostpressClient
-from postpress_dashboard.postpress.schemas import InvitationAction, Provider
+from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
 from postpress_dashboard.teams.models import LinkedAccount
 
 WARMUP = 5
@@ -100,7 +100,9 @@ class DecideResult:
         return median([s.seconds for s in self.decide]) - median(self.bare)
 
 
-def _open_ids(bare: PostpressClient, account: LinkedAccount, count: int, cursor: str | None):  # type: ignore[no-untyped-def]
+def _open_ids(
+    bare: PostpressClient, account: LinkedAccount, count: int, cursor: str | None
+) -> tuple[list[ReceivedInvitation], str | None]:
     page = bare.list_received_invitations(account_id=account.account_id, limit=100, cursor=cursor)
     usable = [item for item in page.items if not ERROR_ROW.match(item.id)]
     return usable[:count], page.cursor
@@ -125,7 +127,7 @@ def decisions(client: Client, bare: PostpressClient, account: LinkedAccount) -> 
         assert b"inbox-outcome success" in response.content, response.content[:800]
         return response.content
 
-    def bare_accept(invitation) -> Callable[[], object]:  # type: ignore[no-untyped-def]
+    def bare_accept(invitation: ReceivedInvitation) -> Callable[[], object]:
         return lambda: bare.handle_received_invitation(
             invitation_id=invitation.id,
             account_id=account.account_id,

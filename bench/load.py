@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -33,8 +34,13 @@ class Outcomes:
 
 
 def _timed_request(
-    outcomes: Outcomes, kind: str, session: requests.Session, method: str, url: str, **kwargs
-) -> requests.Response | None:  # type: ignore[no-untyped-def]
+    outcomes: Outcomes,
+    kind: str,
+    session: requests.Session,
+    method: str,
+    url: str,
+    **kwargs: Any,
+) -> requests.Response | None:
     started = time.perf_counter()
     try:
         response = session.request(method, url, timeout=TIMEOUT, **kwargs)

@@ -1,5 +1,6 @@
 """Medians and percentiles of repeated samples, and counting what reaches the API."""
 
+import math
 import statistics
 import threading
 from collections.abc import Iterator
@@ -17,8 +18,8 @@ def median(samples: list[float]) -> float:
 def percentile(samples: list[float], share: float) -> float:
     """The nearest-rank percentile (share in 0..1) of the samples."""
     ordered = sorted(samples)
-    rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    rank = max(1, math.ceil(share * len(ordered)))  # 1-based
+    return ordered[rank - 1]
 
 
 def ms(seconds: float) -> str:

@@ -15,6 +15,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from bench.inprocess import bare_client
 from bench.stack import MIB, Dashboard, peak_resident_bytes, reset_peak_resident
+from bench.stats import median
 from postpress_dashboard.postpress.schemas import ClassicOptions, NewChat, Upload
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42"  # so the composer's content check sees a video
@@ -100,17 +101,22 @@ def _bare_upload(base_url: str, api_key: str, account_id: str, video: Path) -> f
 @dataclass(frozen=True)
 class UploadResult:
     mib: int
-    peak_growth_bytes: int
-    dashboard_seconds: float
-    bare_seconds: float
+    peak_growth_bytes: list[int]
+    dashboard_seconds: list[float]
+    bare_seconds: list[float]
 
     @property
     def dashboard_mib_s(self) -> float:
-        return self.mib / self.dashboard_seconds
+        return self.mib / median(self.dashboard_seconds)
 
     @property
     def bare_mib_s(self) -> float:
-        return self.mib / self.bare_seconds
+        return self.mib / median(self.bare_seconds)
+
+    @property
+    def slower(self) -> float:
+        """How many times the bare upload's time the dashboard takes (medians)."""
+        return median(self.dashboard_seconds) / median(self.bare_seconds)
 
 
 def forward_upload(
@@ -122,11 +128,17 @@ def forward_upload(
     api: tuple[str, str],
     video: Path,
     mib: int,
+    repeats: int,
 ) -> UploadResult:
+    """`repeats` uploads each way, alternating; the first of all warms both paths up."""
     [worker] = dashboard.worker_pids()
-    bare_seconds = _bare_upload(*api, account_id, video)
-    reset_peak_resident(worker)
-    before = peak_resident_bytes(worker)
-    dashboard_seconds = _post_chat(session, dashboard, account_pk, video)
-    growth = peak_resident_bytes(worker) - before
-    return UploadResult(mib, growth, dashboard_seconds, bare_seconds)
+    _bare_upload(*api, account_id, video)
+    _post_chat(session, dashboard, account_pk, video)
+    growth, through_dashboard, bare = [], [], []
+    for _ in range(repeats):
+        bare.append(_bare_upload(*api, account_id, video))
+        reset_peak_resident(worker)
+        before = peak_resident_bytes(worker)
+        through_dashboard.append(_post_chat(session, dashboard, account_pk, video))
+        growth.append(peak_resident_bytes(worker) - before)
+    return UploadResult(mib, growth, through_dashboard, bare)
