@@ -42,8 +42,9 @@ demo: setup
 
 # Production: gunicorn with the settings in the environment (DEPLOYMENT=production, see
 # docs/deployment.md). Static files are collected and migrations applied first.
-serve: setup
-	@test "$$DEPLOYMENT" = production || { echo "make serve runs production settings: set DEPLOYMENT=production and its variables (docs/deployment.md)."; exit 1; }
+serve:
+	@test "$$DEPLOYMENT" = production || grep -qsx 'DEPLOYMENT=production' .env || { echo "make serve runs production settings: set DEPLOYMENT=production and its variables (docs/deployment.md)."; exit 1; }
+	$(MAKE) setup
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config gunicorn.conf.py postpress_dashboard.wsgi

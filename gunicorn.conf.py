@@ -11,9 +11,11 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-# Long enough for a 300 MB chat upload forwarded to the API (POSTPRESS_UPLOAD_READ_TIMEOUT).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
-graceful_timeout = 30
+# With threads, a worker proves it is alive from its main loop, so this restarts a stuck
+# worker; it does not limit how long a request (an upload) may take.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On a restart, requests in flight (a large upload being forwarded) get this long to finish.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "180"))
 keepalive = 5
 # Recycle workers now and then, staggered, so no slow leak can grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))

@@ -275,9 +275,10 @@ def _reserve_send(
     if submission and (earlier := SentInvitation.objects.filter(submission=submission).first()):
         return earlier, False
     with transaction.atomic():
-        # One reservation at a time per account, so two people cannot both take the last slot.
-        LinkedAccount.objects.select_for_update().filter(pk=account.pk).first()
-        if reason := account_caps_usage(account).reached:
+        # One reservation at a time per account, so two people cannot both take the last slot;
+        # the caps as the locked row has them (an admin may just have changed them).
+        locked = LinkedAccount.objects.select_for_update().get(pk=account.pk)
+        if reason := account_caps_usage(locked).reached:
             raise InvitationRefused(reason)
         try:
             with transaction.atomic():

@@ -132,12 +132,15 @@ class RowView:
         )
 
     @classmethod
-    def decided(cls, decision: services.Decision, inviter_name: str) -> "RowView":
+    def decided(cls, decision: services.Decision, inviter_name: str, urls: DecideUrls) -> "RowView":
+        # Its buttons show again when another request's attempt failed meanwhile.
         return cls(
             invitation_id=decision.invitation_id,
             inviter_name=inviter_name,
             record=decision.record,
             outcome=decision,
+            accept_url=urls(decision.invitation_id, Action.ACCEPT),
+            decline_url=urls(decision.invitation_id, Action.DECLINE),
         )
 
     @property
@@ -233,7 +236,7 @@ def invitation_decide(
     next_url = _next_url(request, account)
     if request.htmx:
         # A 200 whatever the outcome: htmx 2 does not swap error answers.
-        row = RowView.decided(decision, names.get(invitation_id, ""))
+        row = RowView.decided(decision, names.get(invitation_id, ""), DecideUrls(account))
         context = {"row": row, "account": account, "current_url": next_url, "can_decide": True}
         return render(request, ROW_TEMPLATE, context)
     _add_outcome_message(request, decision, names.get(invitation_id, ""))
@@ -269,8 +272,11 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
     if done < len(decisions):
         summary += f" {len(decisions) - done} could not be {PAST_TENSE[Action(action)].lower()}."
     if request.htmx:
+        decide_urls = DecideUrls(account)
         context = {
-            "rows": [RowView.decided(d, names.get(d.invitation_id, "")) for d in decisions],
+            "rows": [
+                RowView.decided(d, names.get(d.invitation_id, ""), decide_urls) for d in decisions
+            ],
             "summary": summary,
             "account": account,
             "current_url": next_url,

@@ -82,8 +82,12 @@ TEMPLATES = [
 # Local state (the default SQLite database) lives in var/, which git ignores.
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
+# Production names its database and cache: SQLite and a cache in each process's memory would
+# keep the login limits and sessions per process.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db("DATABASE_URL")
+    if PRODUCTION
+    else env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts (no "database is locked" upgrade failures)
@@ -95,7 +99,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # redis://host:port/db selects Django's built-in Redis cache; the default lives in one process.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL")
+    if PRODUCTION
+    else env.cache("CACHE_URL", default="locmemcache://")
+}
 # Sessions in the database by default; with Redis, "django.contrib.sessions.backends.cache"
 # (or cached_db) keeps them there instead.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
@@ -125,7 +133,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 # WhiteNoise serves static files in every deployment: in production from `collectstatic`'s
-# output, compressed and with hashed names cached for a year; elsewhere straight from the
+# output, compressed, with hashed names that browsers may cache for good; elsewhere from the
 # source folders, so the demo and the tests need no collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -167,14 +175,16 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODU
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 # Behind a load balancer that terminates TLS, trust its X-Forwarded-Proto (only there: a
-# client could send the header itself) and, for the login limits, its X-Forwarded-For.
+# client could send the header itself).
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many proxies in front append to X-Forwarded-For; 0 uses the peer address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Addresses or networks of the proxies in front (e.g. 10.0.0.0/8): only from them is
+# X-Forwarded-For believed, to find the client's address for the login limits.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-# Failed sign-ins allowed per username and per client address within the window (seconds),
-# counted in the cache: with Redis, across every process and machine.
+# Sign-in attempts allowed per username and per client address within the window (seconds),
+# counted in the cache: with Redis, across every process and machine. A correct password
+# takes its attempt back.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)

@@ -12,8 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from postpress_dashboard.core.login_limits import (
-    login_blocked,
-    login_failure_record,
+    login_attempt_allowed,
     login_refusal_message,
     login_success_record,
 )
@@ -28,23 +27,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @method_decorator(never_cache, name="dispatch")
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, refusing a username or address after too many failures."""
+    """Django's sign-in, refusing a username or address after too many attempts."""
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
-        if login_blocked(request, username):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, login_refusal_message())
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if not login_attempt_allowed(request=request, username=username):
+            # An unbound form: validating one would check the password after all.
+            form = self.get_form_class()(request, initial={"username": username})
+            context = self.get_context_data(form=form, refusal=login_refusal_message())
+            return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
-        login_failure_record(self.request, self.request.POST.get("username", ""))
-        return super().form_invalid(form)
-
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        login_success_record(self.request, self.request.POST.get("username", ""))
+        login_success_record(request=self.request, username=self.request.POST.get("username", ""))
         return super().form_valid(form)
 
 

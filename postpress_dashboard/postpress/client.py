@@ -329,7 +329,8 @@ def _log_failure(call: _Call[Any], error: PostpressError) -> None:
     # The instance id is what postpress support asks for; the key is never part of a call's
     # method, path or error.
     logger.warning(
-        "postpress %s %s failed: %s %s (instance %s)",
+        # %r: the type and instance come from the API and could carry a line break.
+        "postpress %s %s failed: %s %r (instance %r)",
         call.method,
         call.path,
         error.status,

@@ -1,5 +1,6 @@
 """Serving the sandbox: a threaded wsgiref server, in the foreground or in a background thread."""
 
+import contextlib
 import socket
 import struct
 import sys
@@ -21,11 +22,35 @@ from postpress_dashboard.sandbox.state import DEFAULT_INVITATION_LIMIT, SandboxS
 
 API_PREFIX = "/api/v1"
 SHUTDOWN_POLL_SECONDS = 0.05
+KEEP_ALIVE_SECONDS = 60
 
 
 class SandboxServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True  # a request parked in err_slow_<ms> must not hold up shutdown
     allow_reuse_address = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()  # kept-alive connections, closed on shutdown
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every open connection: their threads would otherwise wait for a next request."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already gone
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client hanging up mid-request is routine here (timeouts are what clients test).
@@ -41,6 +66,8 @@ class _SandboxServerHandler(ServerHandler):
         if isinstance(sys.exc_info()[1], AbortConnection):
             self.request_handler.reset_connection()
             return
+        # Where the request's body stands is unknown: no request may follow on this connection.
+        self.request_handler.close_connection = True
         super().handle_error()  # logs the traceback, then answers with error_output()
 
     def cleanup_headers(self) -> None:
@@ -64,6 +91,8 @@ class _SandboxRequestHandler(WSGIRequestHandler):
     server does, so clients' connection reuse works and can be measured against the sandbox."""
 
     protocol_version = "HTTP/1.1"
+    # An idle kept-alive connection is closed after this many seconds (clients reconnect).
+    timeout = KEEP_ALIVE_SECONDS
     # wsgiref writes the headers and the body separately: with Nagle's algorithm on, the body
     # of a kept-alive connection waits for the client's delayed ACK (up to 40 ms).
     disable_nagle_algorithm = True
@@ -75,7 +104,11 @@ class _SandboxRequestHandler(WSGIRequestHandler):
         """Quiet: the sandbox runs beside the dashboard and inside test runs."""
 
     def handle_one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except TimeoutError:  # idle too long between requests
+            self.close_connection = True
+            return
         if not self.raw_requestline:  # the client closed the connection
             self.close_connection = True
             return
@@ -85,7 +118,7 @@ class _SandboxRequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        if "Transfer-Encoding" in self.headers:
+        if "Transfer-Encoding" in self.headers or not _valid_length(self.headers):
             # Bodies are read by Content-Length only: after any other, the stream's position
             # is unknown, so no request may follow on this connection.
             self.close_connection = True
@@ -102,6 +135,11 @@ class _SandboxRequestHandler(WSGIRequestHandler):
         self.rfile.close()  # the reader holds the descriptor open until it is closed too
         self.connection.close()
         self.close_connection = True
+
+
+def _valid_length(headers: Any) -> bool:
+    length = headers.get("Content-Length")
+    return length is None or (length.isascii() and length.isdigit())
 
 
 def make_sandbox_server(host: str, port: int, app: WSGIApplication) -> SandboxServer:
@@ -159,5 +197,6 @@ def running_sandbox(
         yield RunningSandbox(base_url(server), state, key)
     finally:
         server.shutdown()
+        server.close_connections()
         server.server_close()
         thread.join()

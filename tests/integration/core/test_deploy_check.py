@@ -21,8 +21,8 @@ MANAGE_PY = PROJECT_ROOT / "manage.py"
 DOTENV = PROJECT_ROOT / ".env"
 
 # What the test run, CI or a developer's shell may set that would change what the check sees:
-# removed, so the process runs on production's defaults (SQLite in var/, the local-memory
-# cache, and the security settings' production values).
+# removed, so the process runs on production's defaults (the security settings' production
+# values) with the database and cache the fixture names. The check connects to neither.
 NOT_INHERITED = (
     "DATABASE_URL",
     "CACHE_URL",
@@ -53,6 +53,8 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),  # 67 characters
         "ALLOWED_HOSTS": "dash.example.com",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": "postgres://postpress@db.invalid:5432/postpress",
+        "CACHE_URL": "redis://cache.invalid:6379/0",
     }
 
 
@@ -149,3 +151,16 @@ def test_production_refuses_to_start_without_encryption_keys_even_with_local_one
     assert production_env["SECRET_KEY"] not in output
     for key in keys:
         assert key not in output
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "CACHE_URL"])
+def test_production_refuses_to_start_without_its_database_and_cache(
+    production_env: dict[str, str], variable: str
+) -> None:
+    skip_if_dotenv_sets(variable)
+    env = {name: value for name, value in production_env.items() if name != variable}
+
+    result = manage(env, *DEPLOY_CHECK)
+
+    assert result.returncode != 0
+    assert f"Set the {variable} environment variable" in result.stderr

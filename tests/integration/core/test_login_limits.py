@@ -1,13 +1,21 @@
 """Sign-in attempts are limited per username and per client address, in the shared cache."""
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from django.contrib.auth import forms
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client, override_settings
 
 ALICE_PASSWORD = "alice-password-1"
+REFUSAL = "Too many failed sign-ins for this username or from this address."
 
 
 @pytest.fixture(autouse=True)
@@ -17,22 +25,67 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def password_checks() -> Iterator[list[str]]:
+    """The usernames whose password was checked and found wrong."""
+    checked: list[str] = []
+
+    def record(sender: object, credentials: dict[str, str], **kwargs: object) -> None:
+        checked.append(credentials.get("username", ""))
+
+    user_login_failed.connect(record, dispatch_uid="test-login-limits")
+    yield checked
+    user_login_failed.disconnect(dispatch_uid="test-login-limits")
+
+
 def sign_in(client: Client, username: str, password: str, **extra: str) -> int:
     return client.post("/login/", {"username": username, "password": password}, **extra).status_code
 
 
 @override_settings(LOGIN_FAILURES_PER_USERNAME=3)
 def test_a_username_is_refused_after_its_failures_even_with_the_right_password(
-    client: Client, alice: User
+    client: Client, alice: User, password_checks: list[str]
 ) -> None:
     assert [sign_in(client, "alice", "wrong") for _ in range(3)] == [200, 200, 200]
     response = client.post("/login/", {"username": "alice", "password": ALICE_PASSWORD})
     page = response.content.decode()
     assert response.status_code == 429
-    assert "Too many failed sign-ins for this username or from this address." in page
+    assert REFUSAL in page
     assert "Wait 15 minutes, then try again." in page
     assert 'value="alice"' in page  # what was typed is kept
     assert "_auth_user_id" not in client.session
+    assert len(password_checks) == 3  # the refused attempt's password was never checked
+
+
+@override_settings(LOGIN_FAILURES_PER_USERNAME=3)
+def test_guesses_sent_at_once_cannot_all_slip_under_the_limit(
+    alice: User,
+    password_checks: list[str],
+    transactional_db: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A production password check takes a while (PBKDF2); the tests' MD5 does not. Give it the
+    # time it takes there, during which the other guesses arrive.
+    check = forms.authenticate
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(forms, "authenticate", slow_check)
+    start = threading.Barrier(12)
+
+    def guess(number: int) -> int:
+        start.wait()
+        try:
+            return sign_in(Client(), "alice", f"guess-{number}")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(guess, range(12)))
+    assert len(password_checks) <= 3
+    assert statuses.count(429) >= 9
 
 
 @override_settings(LOGIN_FAILURES_PER_USERNAME=3)
@@ -53,6 +106,14 @@ def test_a_correct_password_before_the_limit_clears_the_count(client: Client, al
     assert sign_in(client, "alice", ALICE_PASSWORD) == 302
 
 
+@override_settings(LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=3)
+def test_successful_sign_ins_from_one_address_do_not_use_up_its_limit(
+    client: Client, alice: User
+) -> None:
+    for _ in range(5):
+        assert sign_in(Client(), "alice", ALICE_PASSWORD) == 302
+
+
 @override_settings(LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=4)
 def test_an_address_trying_many_usernames_is_refused(client: Client, alice: User) -> None:
     for number in range(4):
@@ -62,21 +123,29 @@ def test_an_address_trying_many_usernames_is_refused(client: Client, alice: User
     assert sign_in(Client(), "alice", ALICE_PASSWORD, REMOTE_ADDR="10.0.0.9") == 302
 
 
-@override_settings(LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=2)
-def test_behind_trusted_proxies_the_client_address_is_the_forwarded_one(
+@override_settings(
+    LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=2, TRUSTED_PROXIES=["10.0.0.0/8"]
+)
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_it_forwarded(
     client: Client, alice: User
 ) -> None:
-    with override_settings(TRUSTED_PROXY_COUNT=1):
-        for _ in range(2):
-            # The balancer appends the real peer; the first entry is the client's own claim.
-            sign_in(client, "x", "wrong", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7")
-        blocked = sign_in(client, "alice", ALICE_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7")
-        other = sign_in(Client(), "alice", ALICE_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.8")
+    via_balancer = {"REMOTE_ADDR": "10.1.2.3"}
+    for _ in range(2):
+        # The balancer appends the peer it saw; the entry before it is the client's own claim.
+        sign_in(client, "x", "wrong", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7", **via_balancer)
+    blocked = sign_in(
+        client, "alice", ALICE_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7", **via_balancer
+    )
+    other = sign_in(
+        Client(), "alice", ALICE_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.8", **via_balancer
+    )
     assert (blocked, other) == (429, 302)
 
 
-@override_settings(LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=2)
-def test_without_trusted_proxies_a_forged_forwarded_header_changes_nothing(
+@override_settings(
+    LOGIN_FAILURES_PER_USERNAME=100, LOGIN_FAILURES_PER_ADDRESS=2, TRUSTED_PROXIES=["10.0.0.0/8"]
+)
+def test_a_forwarded_header_from_an_untrusted_peer_changes_nothing(
     client: Client, alice: User
 ) -> None:
     for number in range(2):
@@ -88,7 +157,9 @@ def test_without_trusted_proxies_a_forged_forwarded_header_changes_nothing(
 def test_the_counters_expire_with_their_window(client: Client, alice: User) -> None:
     sign_in(client, "alice", "wrong")
     sign_in(client, "alice", "wrong")
-    assert sign_in(client, "alice", ALICE_PASSWORD) == 429
+    page = client.post("/login/", {"username": "alice", "password": ALICE_PASSWORD})
+    assert page.status_code == 429
+    assert "Wait 1 minute, then try again." in page.content.decode()
     # The window's end, without waiting for it: the counters are what expires.
     cache.clear()
     assert sign_in(client, "alice", ALICE_PASSWORD) == 302
@@ -107,7 +178,7 @@ def _cache_keys() -> list[str]:
     if isinstance(backend, dict):
         return [str(key) for key in backend]
     client = cache._cache.get_client()  # type: ignore[attr-defined]
-    return [key.decode() for key in client.keys("*login-failures*")]
+    return [key.decode() for key in client.keys("*login-attempts*")]
 
 
 def test_the_admin_signs_in_through_the_limited_page(client: Client, db: None) -> None:

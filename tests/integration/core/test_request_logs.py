@@ -50,7 +50,9 @@ def test_a_sane_request_id_from_the_load_balancer_is_kept(client: Client, db: No
     assert response["X-Request-ID"] == "lb-7f3a9c01-aa"
 
 
-@pytest.mark.parametrize("offered", ["short", "two words here", "x" * 200, "id\nforged: 1"])
+@pytest.mark.parametrize(
+    "offered", ["short", "two words here", "x" * 200, "id\nforged: 1", "lb-7f3a9c01-aa\n"]
+)
 def test_an_odd_request_id_is_replaced(client: Client, db: None, offered: str) -> None:
     response = client.get("/login/", HTTP_X_REQUEST_ID=offered)
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])

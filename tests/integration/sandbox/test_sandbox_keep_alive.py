@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from postpress_dashboard.sandbox.server import RunningSandbox
+from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
 
 LIST_PATH = "/api/v1/users/invite/received?account_id=acc_linkedin_demo&limit=2"
 
@@ -60,3 +60,27 @@ def test_a_client_asking_to_close_gets_its_connection_closed(
     assert response.status == 200
     assert response.getheader("Connection") == "close"
     assert response.will_close
+
+
+def test_after_a_body_it_cannot_measure_the_connection_is_closed(
+    sandbox: RunningSandbox, connection: HTTPConnection
+) -> None:
+    connection.putrequest("POST", "/api/v1/users/invite")
+    connection.putheader("X-API-KEY", sandbox.api_key)
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", "twelve")
+    connection.endheaders(b"{}")
+    response = connection.getresponse()
+    response.read()
+    assert response.getheader("Connection") == "close"
+
+
+def test_stopping_the_sandbox_ends_its_kept_alive_connections() -> None:
+    with running_sandbox() as stopping:
+        address = urlsplit(stopping.base_url)
+        kept = HTTPConnection(address.hostname or "", address.port, timeout=10)
+        call(kept, stopping, "GET", LIST_PATH)
+        assert kept.sock is not None
+    kept.sock.settimeout(5)
+    assert kept.sock.recv(1) == b""  # closed by the server, not left waiting
+    kept.close()

@@ -1,4 +1,5 @@
-"""The inbox builds its rows' links without reverse() per row; they must be reverse()'s own."""
+"""Inbox rows: links built without reverse() per row (they must be reverse()'s own), the
+time element, and which rows get buttons."""
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -8,7 +9,9 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 
-from invitations.views import DecideUrls
+from invitations.models import DecisionState, InvitationDecision
+from invitations.services import Decision
+from invitations.views import DecideUrls, RowView
 
 IDS = [
     "inv_01HZX",
@@ -53,3 +56,13 @@ def test_another_day_shows_the_date() -> None:
     yesterday = timezone.now() - timedelta(days=1)
     assert f"{yesterday:%H:%M} UTC" in render(yesterday, "time")
     assert f">{yesterday:%H:%M} UTC" not in render(yesterday, "time")
+
+
+def test_a_row_whose_other_attempt_failed_meanwhile_gets_its_buttons_back() -> None:
+    # Another request held the invitation, and its attempt failed before this one looked.
+    record = InvitationDecision(invitation_id="inv_7", action="accept", state=DecisionState.FAILED)
+    decision = Decision("inv_7", "accept", record, already_handled=True)
+    row = RowView.decided(decision, "Ada", DecideUrls(SimpleNamespace(pk=42)))  # type: ignore[arg-type]
+    assert row.state == "open"
+    assert row.accept_url == reverse("invitations:decide", args=[42, "inv_7", "accept"])
+    assert row.decline_url == reverse("invitations:decide", args=[42, "inv_7", "decline"])
