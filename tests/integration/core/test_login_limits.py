@@ -1,7 +1,6 @@
 """Sign-in attempts are limited per username and per client address, in the shared cache."""
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,6 +12,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
+
+from postpress_dashboard.core import views
 
 ALICE_PASSWORD = "alice-password-1"
 REFUSAL = "Too many failed sign-ins for this username or from this address."
@@ -64,16 +65,29 @@ def test_guesses_sent_at_once_cannot_all_slip_under_the_limit(
     transactional_db: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A production password check takes a while (PBKDF2); the tests' MD5 does not. Give it the
-    # time it takes there, during which the other guesses arrive.
+    # A production password check takes a while (PBKDF2), long enough for every other guess
+    # to arrive meanwhile. Here, no password is checked until all 12 have been let in or
+    # refused: counting only failed checks would then let all 12 in.
+    guesses = 12
+    decided, all_decided = [], threading.Event()
+    allowed = views.login_attempt_allowed
+
+    def deciding(**kwargs: Any) -> bool:
+        answer = allowed(**kwargs)
+        decided.append(answer)
+        if len(decided) == guesses:
+            all_decided.set()
+        return answer
+
     check = forms.authenticate
 
-    def slow_check(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.05)
+    def check_after_every_decision(*args: Any, **kwargs: Any) -> Any:
+        assert all_decided.wait(timeout=10), "not every guess reached the limit check"
         return check(*args, **kwargs)
 
-    monkeypatch.setattr(forms, "authenticate", slow_check)
-    start = threading.Barrier(12)
+    monkeypatch.setattr(views, "login_attempt_allowed", deciding)
+    monkeypatch.setattr(forms, "authenticate", check_after_every_decision)
+    start = threading.Barrier(guesses)
 
     def guess(number: int) -> int:
         start.wait()
@@ -82,10 +96,10 @@ def test_guesses_sent_at_once_cannot_all_slip_under_the_limit(
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        statuses = list(pool.map(guess, range(12)))
-    assert len(password_checks) <= 3
-    assert statuses.count(429) >= 9
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+    assert len(password_checks) == 3
+    assert statuses.count(429) == guesses - 3
 
 
 @override_settings(LOGIN_FAILURES_PER_USERNAME=3)

@@ -3,13 +3,11 @@ connection, as several workers would serve them.
 
 The caps and the once-only decision are guarded in the database (a row lock on PostgreSQL, an
 IMMEDIATE transaction on SQLite, a unique constraint on both), never in process memory; CI runs
-this file on both backends (.ci/run). The API is a real HTTP server counting what reaches it,
-and answering slowly enough that the requests overlap.
+this file on both backends (.ci/run). The API is a real HTTP server counting what reaches it.
 """
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,8 +26,6 @@ from postpress_dashboard.teams.models import LinkedAccount, Role, Team
 PARALLEL_REQUESTS = 12
 DAILY_CAP = 5
 API_KEY = "pp_live_concurrency_key"
-# Long enough that every request is in flight before the first answer comes back.
-API_ANSWER_DELAY = 0.2
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +52,6 @@ class CountingApi:
                 with api._lock:
                     api.posts.append(self.path)
                     number = len(api.posts)
-                time.sleep(API_ANSWER_DELAY)
                 body = {"object": "UserInvitationSent", "invitation_id": f"inv_{number}"}
                 if "/received/" in self.path:
                     body = {"object": "UserInvitationHandled", "status": "accepted"}
