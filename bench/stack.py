@@ -73,7 +73,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         with socket.socket() as probe:
@@ -86,7 +86,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> No
         time.sleep(0.05)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -105,10 +105,10 @@ def _process(
             command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        _wait_for_port(port, process, name)
+        wait_for_port(port, process, name)
         yield process
     finally:
-        _stop(process)
+        stop(process)
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,6 @@ class WireCount:
     connections: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def reset(self) -> None:
-        with self._lock:
-            self.requests = self.connections = 0
-
 
 @contextmanager
 def counting_the_wire() -> Iterator[WireCount]:

@@ -9,7 +9,6 @@ after the upload. The sandbox parses what it receives in its own process: its me
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,18 +23,18 @@ import requests
 from cryptography.fernet import Fernet
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
+from bench.stack import MIB, free_port, peak_resident_bytes, stop, wait_for_port
+from bench.uploads import write_video
+
 ROOT = Path(__file__).resolve().parents[3]
 MANAGE = str(ROOT / "manage.py")
 FILE_MIB = 200
 ALLOWED_GROWTH_MIB = 100
-CHUNK = 1024 * 1024
-MP4_HEAD = b"\x00\x00\x00\x18ftypmp42"  # so the video passes the check by content
 SANDBOX_ACCOUNT_ID = "acc_linkedin_demo"  # seeded in the sandbox
 RECIPIENT = "ACoAAmem1"
 USERNAME = "memory-admin"
 PASSWORD = "a-Long-unusual-passphrase-for-memory-91"
 API_KEY = "pp_sandbox_memory_test_key_5150"
-STARTUP_SECONDS = 60
 UPLOAD_SECONDS = 600
 
 
@@ -54,25 +53,6 @@ class Stack:
             f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
             for log in sorted(self.logs.glob("*.log"))
         )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, logs: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not port_open(port):
-        assert process.poll() is None, f"{what} exited: see {logs}"
-        assert time.monotonic() < deadline, f"{what} did not listen on {port} in time"
-        time.sleep(0.1)
 
 
 def manage(env: dict[str, str], *arguments: str) -> str:
@@ -98,16 +78,6 @@ def serve(env: dict[str, str], logs: Path, name: str, *arguments: str) -> subpro
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture
@@ -176,8 +146,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             env, logs, "dashboard", "runserver", f"127.0.0.1:{dashboard_port}", "--noreload"
         )
         processes.append(dashboard)
-        wait_for_port(sandbox_port, sandbox, "the sandbox", logs)
-        wait_for_port(dashboard_port, dashboard, "the dashboard", logs)
+        wait_for_port(sandbox_port, sandbox, "the sandbox")
+        wait_for_port(dashboard_port, dashboard, "the dashboard")
         yield Stack(
             base_url=f"http://127.0.0.1:{dashboard_port}",
             dashboard=dashboard,
@@ -189,14 +159,6 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     finally:
         for process in reversed(processes):
             stop(process)
-
-
-def peak_resident_kib(pid: int) -> int:
-    """The process's high-water resident set size (VmHWM) so far."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"^VmHWM:\s+(\d+) kB$", status, re.MULTILINE)
-    assert match, status
-    return int(match.group(1))
 
 
 def sign_in(stack: Stack) -> requests.Session:
@@ -217,15 +179,6 @@ def sign_in(stack: Stack) -> requests.Session:
     assert signed_in.status_code == 200, stack.log_tail()
     assert "sessionid" in session.cookies, "the sign-in was refused"
     return session
-
-
-def write_video(path: Path, mib: int) -> Path:
-    """An MP4 header, then filler: written a chunk at a time, never held whole."""
-    with path.open("wb") as file:
-        file.write(MP4_HEAD)
-        for _ in range(mib):
-            file.write(b"\xab" * CHUNK)
-    return path
 
 
 def post_video(session: requests.Session, stack: Stack, video: Path) -> requests.Response:
@@ -286,17 +239,17 @@ def test_it_forwards_a_200_mb_video_within_100_mb_of_extra_server_memory(
     # needs once (imports, templates, the API client) and the peak after is the upload's.
     small = write_video(tmp_path / "small.mp4", 1)
     started_chat_id(post_video(session, stack, small), stack)
-    baseline_kib = peak_resident_kib(stack.dashboard.pid)
+    baseline = peak_resident_bytes(stack.dashboard.pid)
 
     video = write_video(tmp_path / "memory.mp4", FILE_MIB)
     response = post_video(session, stack, video)
 
-    peak_kib = peak_resident_kib(stack.dashboard.pid)
+    peak = peak_resident_bytes(stack.dashboard.pid)
     assert started_chat_id(response, stack).startswith("chat_")  # the sandbox took the video
-    growth_mib = (peak_kib - baseline_kib) / 1024
+    growth_mib = (peak - baseline) / MIB
     assert growth_mib < ALLOWED_GROWTH_MIB, (
         f"the server's peak memory grew by {growth_mib:.0f} MiB "
-        f"(from {baseline_kib // 1024} MiB) forwarding a {FILE_MIB} MiB video"
+        f"(from {baseline // MIB} MiB) forwarding a {FILE_MIB} MiB video"
     )
     assert chats_recorded(stack) == [  # the whole file was sent on
         (RECIPIENT, "ok", "small.mp4 (1.0 MB)"),
