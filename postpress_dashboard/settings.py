@@ -229,7 +229,8 @@ LOGGING = {
     "filters": {"request_id": {"()": "postpress_dashboard.core.observability.RequestIdFilter"}},
     "formatters": {
         "json": {"()": "postpress_dashboard.core.observability.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # Control characters in a message are escaped: a request cannot forge a line.
+        "text": {"()": "postpress_dashboard.core.observability.TextFormatter"},
     },
     "handlers": {
         "console": {

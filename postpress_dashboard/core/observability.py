@@ -60,20 +60,53 @@ def _log_outcome(request: HttpRequest, status: int, started: float) -> None:
     user = getattr(request, "user", None)
     team = getattr(request, "team", None)
     # The path only: a query string could carry what a person typed.
+    path = request.path
     request_logger.info(
         "%s %s %s",
-        request.method,
-        request.path,
+        escape_control_characters(str(request.method)),
+        escape_control_characters(path),
         status,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             "user_id": user.pk if user is not None and user.is_authenticated else None,
             "team_id": team.pk if team is not None else None,
         },
     )
+
+
+# Line breaks and other control characters: C0, DEL, C1, and Unicode's line and paragraph
+# separators. Escaping them twice changes nothing, so a message escaped by its writer (the
+# request line) is not mangled by the text format escaping it again.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_control_characters(text: str) -> str:
+    """The text on one line: control characters as \\xNN (or \\uNNNN) escapes. What a
+    request carries (its path, a typed value) can then forge no log line."""
+    return _CONTROL_CHARACTERS.sub(_escaped, text)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+class TextFormatter(logging.Formatter):
+    """The local, human-readable format: one line per record (a traceback follows on its own
+    lines), with the message's control characters escaped."""
+
+    def __init__(self, fmt: str | None = None, **kwargs: Any) -> None:
+        super().__init__(fmt or TEXT_FORMAT, **kwargs)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_control_characters(record.message)
+        return super().formatMessage(record)
 
 
 class RequestIdFilter(logging.Filter):

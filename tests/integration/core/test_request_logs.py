@@ -4,11 +4,13 @@ postpress failures carrying the API's instance id, and never the API key."""
 import io
 import json
 import logging
+import logging.config
 import re
 from collections.abc import Iterator
 
 import pytest
 import responses
+from django.conf import settings
 from django.test import Client
 
 from postpress_dashboard.core.observability import JsonFormatter, RequestIdFilter
@@ -32,6 +34,26 @@ def json_log() -> Iterator[io.StringIO]:
     yield stream
     root.removeHandler(handler)
     root.setLevel(previous_level)
+
+
+@pytest.fixture
+def text_log() -> Iterator[io.StringIO]:
+    """Everything logged during the test, in the text format the settings configure."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    formatter_config = dict(settings.LOGGING["formatters"]["text"])
+    handler.setFormatter(logging.config.DictConfigurator({}).configure_formatter(formatter_config))
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+
+
+TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+ \[[\w-]+\] ")
 
 
 def entries(stream: io.StringIO) -> list[dict[str, object]]:
@@ -101,3 +123,39 @@ def test_outside_a_request_the_id_is_a_dash(json_log: io.StringIO) -> None:
     [entry] = entries(json_log)
     assert entry["request_id"] == "-"
     assert entry["message"] == "between requests"
+
+
+def test_a_path_with_a_line_break_forges_no_line_in_the_text_log(
+    client: Client, db: None, text_log: io.StringIO
+) -> None:
+    """F15: %0A (and %0D, U+2028) in a path are escaped in the text format, not written out."""
+    forged = "2026-01-01 00:00:00,000 INFO postpress_dashboard.request [x] GET /admin/ 200"
+    response = client.get("/nowhere/%0A" + forged.replace(" ", "%20") + "%0D%E2%80%A8end")
+
+    lines = text_log.getvalue().splitlines()
+    request_line = f"INFO postpress_dashboard.request [{response['X-Request-ID']}] GET /nowhere/"
+    [logged] = [line for line in lines if request_line in line]
+    assert all(TEXT_LINE.match(line) for line in lines), lines
+    assert not [line for line in lines if line.startswith("2026-01-01")]
+    assert logged.endswith(f"GET /nowhere/\\x0a{forged}\\x0d\\u2028end 404")
+
+
+def test_the_text_format_escapes_control_characters_in_any_message(
+    text_log: io.StringIO,
+) -> None:
+    """F15: not only the request line: any message, whatever wrote it."""
+    logging.getLogger("postpress_dashboard.test").warning("typed: %s", "a\nb\r\tc\x1b[31m\x85d")
+
+    [line] = text_log.getvalue().splitlines()
+    assert line.endswith("postpress_dashboard.test [-] typed: a\\x0ab\\x0d\\x09c\\x1b[31m\\x85d")
+
+
+def test_the_json_log_keeps_the_path_as_received_and_on_one_line(
+    client: Client, db: None, json_log: io.StringIO
+) -> None:
+    """F15: the JSON format escapes by construction; its message is the escaped line too."""
+    client.get("/nowhere/%0Aforged")
+
+    [entry] = [e for e in entries(json_log) if e["logger"] == "postpress_dashboard.request"]
+    assert entry["path"] == "/nowhere/\nforged"
+    assert entry["message"] == "GET /nowhere/\\x0aforged 404"
