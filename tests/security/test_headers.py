@@ -262,3 +262,50 @@ def test_it_still_redirects_the_health_check_with_a_trailing_slash(db: None) -> 
 
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/healthz/"
+
+
+# --- caching ---------------------------------------------------------------------------------
+
+
+def cache_directives(response: HttpResponse) -> set[str]:
+    return {part.strip().lower() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_it_keeps_every_page_for_a_signed_in_user_out_of_every_cache(
+    name: str, world: World, alice_client: Client, api: responses.RequestsMock
+) -> None:
+    """F19: a page of a team's data is stored by no proxy and no browser cache."""
+    stub_postpress(api, world)
+
+    response = request_page(alice_client, name, world, secure=True)
+
+    assert response.status_code == PAGES[name].status
+    assert {"private", "no-store"} <= cache_directives(response), response.get("Cache-Control")
+    assert "public" not in cache_directives(response)
+
+
+def test_it_keeps_a_page_not_found_for_a_signed_in_user_out_of_every_cache(
+    alice_client: Client,
+) -> None:
+    """F19: error pages too."""
+    response = alice_client.get("/no-such-page/", secure=True)
+
+    assert response.status_code == 404
+    assert {"private", "no-store"} <= cache_directives(response)
+
+
+def test_it_lets_static_files_be_cached_for_a_signed_in_user(alice_client: Client) -> None:
+    """F19's control: WhiteNoise answers static files before anyone is asked who is signed in."""
+    response = alice_client.get("/static/css/app.css", secure=True)
+
+    assert response.status_code == 200
+    assert "no-store" not in cache_directives(response)
+
+
+def test_it_leaves_the_anonymous_health_check_as_it_was(db: None) -> None:
+    """F19's control: /healthz stays uncached (never_cache) and answers without a sign-in."""
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert {"no-cache", "no-store", "must-revalidate", "private"} <= cache_directives(response)
