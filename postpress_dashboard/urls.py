@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 
 from postpress_dashboard.core import views as core_views
 
+# Django's refusals of a request body (too many fields, a malformed form) and a body too large
+# (413) get pages in the dashboard's layout, in words.
+handler400 = "postpress_dashboard.core.errors.bad_request"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
