@@ -150,9 +150,10 @@ def member_add_by_username(*, team: Team, username: str, role: str, actor: Actor
 
 
 def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
-    if membership.role == role:
-        return
     with transaction.atomic():
+        _lock_team_members(membership)
+        if membership.role == role:
+            return
         if role != Role.ADMIN:
             _ensure_another_admin(membership, "demote")
         membership.role = role
@@ -163,18 +164,37 @@ def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
 
 def member_remove(*, membership: Membership, actor: Actor) -> None:
     with transaction.atomic():
+        _lock_team_members(membership)
         _ensure_another_admin(membership, "remove")
         membership.delete()
         summary = f"Removed {membership.user.username}"
         activity_record(team=membership.team, actor=actor, action="member.removed", summary=summary)
 
 
+def _lock_team_members(membership: Membership) -> None:
+    """Lock the team's row, then read the membership again, inside the caller's transaction.
+
+    Every change to a team's members takes this lock first, so they happen one after the
+    other: two admins demoting (or removing) each other at once cannot both see the other as
+    the remaining admin. A real SELECT ... FOR UPDATE that fetches the row: Django leaves
+    FOR UPDATE out of a count(), which is why counting "locked" admin rows locked nothing.
+    SQLite takes its write lock when the transaction starts (transaction_mode IMMEDIATE).
+    """
+    Team.objects.select_for_update().only("pk").get(pk=membership.team_id)
+    try:
+        membership.role = Membership.objects.values_list("role", flat=True).get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise TeamRuleError(
+            f"{membership.user.username} is no longer a member of {membership.team.name}."
+        ) from None
+
+
 def _ensure_another_admin(membership: Membership, verb: str) -> None:
+    """Call with the team locked (_lock_team_members)."""
     if not membership.is_admin:
         return
-    # Lock the team's admin rows so two admins demoting each other cannot both succeed.
-    admins = Membership.objects.select_for_update().filter(team=membership.team, role=Role.ADMIN)
-    if admins.exclude(pk=membership.pk).count() == 0:
+    admins = Membership.objects.filter(team_id=membership.team_id, role=Role.ADMIN)
+    if not admins.exclude(pk=membership.pk).exists():
         raise TeamRuleError(
             f"You cannot {verb} the last admin of {membership.team.name}: make someone else "
             "admin first."
