@@ -17,7 +17,9 @@ import requests
 from bench.stack import Dashboard
 from bench.uploads import signed_in_session
 
-ACCEPT_URL = re.compile(rb'hx-post="(/inbox/\d+/invitations/(?!inv_err_)[^/"]+/accept/)"')
+ACCEPT_URL = re.compile(
+    rb'hx-post="(/inbox/\d+/invitations/accept/\?invitation=(?!inv_err_)[^"]+)"'
+)
 TIMEOUT = 60
 
 

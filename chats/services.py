@@ -7,8 +7,13 @@ import nh3
 from chats.rules import RECRUITER_TAGS
 from chats.uploads import human_size
 from invitations.models import EventKind
-from invitations.services import Actor, account_client, event_record
-from postpress_dashboard.postpress.errors import PostpressError
+from invitations.services import (
+    Actor,
+    WriteUnconfirmed,
+    account_client,
+    event_record,
+    is_unconfirmed,
+)
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
 from postpress_dashboard.teams.models import LinkedAccount
 
@@ -34,12 +39,15 @@ def recruiter_html(text: str) -> str:
 def chat_start(
     *, account: LinkedAccount, chat: NewChat, files: list[SentFile], actor: Actor
 ) -> ChatStarted:
-    """Start the chat; raises ApiKeyUnavailable or PostpressError. Recorded either way."""
+    """Start the chat; recorded either way. Raises ApiKeyUnavailable, PostpressError (refused)
+    or WriteUnconfirmed (the answer was lost: the chat may have started; never retried)."""
     target = ", ".join(chat.attendees_ids)
     detail = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
+    client = account_client(account)  # ApiKeyUnavailable: nothing was tried
     try:
-        started = account_client(account).start_chat(chat)
-    except PostpressError as error:
+        started = client.start_chat(chat)
+    except Exception as error:
+        # Whatever failed mid-call, the chat may have started, unless postpress refused it.
         event_record(
             account=account,
             actor=actor,
@@ -48,6 +56,8 @@ def chat_start(
             error=error,
             detail=detail,
         )
+        if is_unconfirmed(error):
+            raise WriteUnconfirmed(EventKind.CHAT, error) from error
         raise
     event_record(
         account=account, actor=actor, kind=EventKind.CHAT, target=target, error=None, detail=detail

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from chats import services
 from chats.forms import FIELD_FOR_CHAT_ERROR, ChatStartForm
 from chats.uploads import CappedUploadHandler
+from invitations.services import WriteUnconfirmed
 from postpress_dashboard.http import TeamRequest
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
@@ -42,6 +43,7 @@ PREVIEW_PARTIAL = "chats/new.html#message-preview"
 # What a link may fill in, e.g. the inbox's "Message" (?account=&recipients=&invitation_id=).
 PREFILLED = ("recipients", "subject", "message", "linkedin_api", "invitation_id")
 UNSUPPORTED_MEDIA = "errors/unsupported_media_type"
+RESOLVE_IN_ACTIVITY = "It is listed in Activity, where you can mark what you find."
 
 
 def _account(team: Team, raw: str | None) -> LinkedAccount | None:
@@ -139,6 +141,9 @@ def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpRespons
         )
     except ApiKeyUnavailable as unavailable:
         form.add_error(None, api_key_problem(unavailable.state))
+    except WriteUnconfirmed as unconfirmed:
+        # Never the field errors of a refusal: it may have started. Activity lists it.
+        form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_ACTIVITY}")
     except PostpressError as error:
         _place_api_error(form, error)
     else:

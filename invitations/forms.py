@@ -4,6 +4,8 @@ from typing import Any
 from uuid import uuid4
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.validators import validate_email
 
 from invitations.models import Outcome
@@ -11,6 +13,12 @@ from invitations.rules import MESSAGE_LIMIT, message_length, normalize_message, 
 from postpress_dashboard.teams.models import LinkedAccount, Team
 from postpress_dashboard.teams.selectors import team_accounts, team_active_accounts
 
+SUBMISSION_SALT = "invitations.send.submission"
+SUBMISSION_MAX_AGE = 7 * 24 * 3600  # a send form left open for a week still works
+STALE_FORM = (
+    "This form has expired or was opened in another session. Your text is kept: check it and "
+    "send again."
+)
 DEFAULT_PENDING_DAYS = 21
 MAX_PENDING_DAYS = 365
 MAX_BULK_WITHDRAW = 100
@@ -57,14 +65,21 @@ class InvitationSendForm(forms.Form):
         help_text=f"Optional. At most {MESSAGE_LIMIT} characters; an emoji counts as one.",
     )
 
-    # A one-time token per form: submitting the same form twice sends one invitation.
-    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # A one-time token per form, issued and signed by the server for this team and user:
+    # submitting the same form twice sends one invitation. Cleaned to its nonce.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300)
 
     def __init__(
-        self, *args: Any, team: Team, account: LinkedAccount | None, **kwargs: Any
+        self,
+        *args: Any,
+        team: Team,
+        account: LinkedAccount | None,
+        user: AbstractBaseUser,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("submission", uuid4().hex)
+        self._team, self._user = team, user
+        self.initial["submission"] = submission_token_issue(team=team, user=user)
         self.fields["account"].queryset = team_active_accounts(team)
         # The account the page is about: the one posted, or the one asked for in the URL.
         self.selected_account = account
@@ -84,6 +99,18 @@ class InvitationSendForm(forms.Form):
             validate_email(email)
         return email
 
+    def clean_submission(self) -> str:
+        token = str(self.cleaned_data["submission"])
+        if not token:
+            return ""  # a post without the form (an API script): no repeat protection
+        nonce = submission_nonce(token, team=self._team, user=self._user)
+        if nonce is None:
+            # A fresh token, so sending again from the re-shown form works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("submission")] = self.initial["submission"]
+            raise forms.ValidationError(STALE_FORM)
+        return nonce
+
     def clean_message(self) -> str:
         message = normalize_message(str(self.cleaned_data["message"]))
         length = message_length(message)
@@ -93,6 +120,26 @@ class InvitationSendForm(forms.Form):
                 f"{MESSAGE_LIMIT}. Shorten it by {length - MESSAGE_LIMIT}."
             )
         return message if message.strip() else ""
+
+
+def submission_token_issue(*, team: Team, user: AbstractBaseUser) -> str:
+    """A one-time token for a send form: random, and bound to the team and the user."""
+    payload = {"team": team.pk, "user": user.pk, "nonce": uuid4().hex}
+    return signing.dumps(payload, salt=SUBMISSION_SALT, compress=True)
+
+
+def submission_nonce(token: str, *, team: Team, user: AbstractBaseUser) -> str | None:
+    """The nonce of a token this server issued to this team and user, else None."""
+    try:
+        payload = signing.loads(token, salt=SUBMISSION_SALT, max_age=SUBMISSION_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if payload.get("team") != team.pk or payload.get("user") != user.pk:
+        return None
+    nonce = payload.get("nonce")
+    return nonce if isinstance(nonce, str) and len(nonce) == 32 else None
 
 
 class SentFilterForm(forms.Form):

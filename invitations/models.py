@@ -5,13 +5,19 @@
 - InvitationDecision: one accept/decline per received invitation; its unique constraint is the
   guard that keeps a double click or a teammate's second request from calling the API twice.
 - SentInvitation: every invitation sent through the dashboard (caps, usage, withdrawing).
-- InvitationEvent: every accept, decline, send and withdraw, for the team's Activity page.
+- InvitationEvent: every accept, decline, send, withdraw and chat, for the team's Activity page.
+
+Every write to the API ends sent, refused or unconfirmed. Unconfirmed means the request may have
+reached postpress (a timeout, an error page, an unreadable answer, a worker that died mid-call):
+it keeps its cap slot and its one-time token, is never retried by itself, and waits for a person
+to say whether it went through (docs/invitations.md).
 """
 
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
@@ -43,6 +49,7 @@ class DecisionState(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "May have gone through"
 
 
 class InvitationDecision(models.Model):
@@ -74,6 +81,14 @@ class SentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     # The provider no longer has it (accepted, declined or withdrawn elsewhere).
     GONE = "gone", "No longer pending"
+    # The answer was lost: it may have been sent. Counts against the caps until resolved.
+    UNCONFIRMED = "unconfirmed", "May have been sent"
+    NOT_SENT = "not_sent", "Not sent"  # an unconfirmed send a person found had not gone out
+    WITHDRAW_UNCONFIRMED = "withdraw_unconfirmed", "May have been withdrawn"
+
+
+# Rows that never took a cap slot (or gave it back): everything else counts against the caps.
+FREE_OF_CAPS = (SentStatus.NOT_SENT,)
 
 
 class SentInvitation(models.Model):
@@ -87,8 +102,11 @@ class SentInvitation(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
     invitation_id = models.CharField(max_length=200, blank=True, default="")
     usage = models.PositiveSmallIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=SentStatus.choices, default=SentStatus.PENDING)
-    # The send form's one-time token: the same form submitted twice sends once.
+    status = models.CharField(max_length=24, choices=SentStatus.choices, default=SentStatus.PENDING)
+    # When the status last changed: a SENDING or WITHDRAWING row this old was abandoned.
+    status_at = models.DateTimeField(default=timezone.now)
+    # The send form's one-time token, issued by the server (forms.SubmissionToken): the same
+    # form submitted twice sends once.
     submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
@@ -100,6 +118,11 @@ class SentInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.recipient_id} ({self.status})"
+
+    @property
+    def in_flight(self) -> bool:
+        """A request is sending or withdrawing it right now."""
+        return self.status in (SentStatus.SENDING, SentStatus.WITHDRAWING)
 
 
 class EventKind(models.TextChoices):
@@ -113,6 +136,14 @@ class EventKind(models.TextChoices):
 class Outcome(models.TextChoices):
     OK = "ok", "Succeeded"
     FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "May have gone through"
+
+
+class Resolution(models.TextChoices):
+    """What a person found out about an unconfirmed write."""
+
+    WENT_THROUGH = "went_through", "Went through"
+    DID_NOT = "did_not", "Did not go through"
 
 
 class InvitationEvent(models.Model):
@@ -123,13 +154,27 @@ class InvitationEvent(models.Model):
     )
     kind = models.CharField(max_length=10, choices=EventKind.choices)
     target = models.CharField(max_length=300)  # the invitation id or recipient
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
     error_type = models.CharField(max_length=100, blank=True, default="")
     detail = models.CharField(max_length=1000, blank=True, default="")  # e.g. files sent
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The sent invitation a send or withdraw concerns, so resolving the event updates it.
+    sent = models.ForeignKey(
+        SentInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    # An unconfirmed event, once a person has said whether it went through.
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target}: {self.outcome}"
+
+    @property
+    def awaits_resolution(self) -> bool:
+        return self.outcome == Outcome.UNCONFIRMED and not self.resolution

@@ -11,6 +11,7 @@ from invitations.models import (
     InvitationDecision,
     InvitationEvent,
     ListedInvitation,
+    Outcome,
     SentInvitation,
     SentStatus,
 )
@@ -101,26 +102,50 @@ def account_usage_warning(account: LinkedAccount) -> int | None:
 def sent_invitations(
     account: LinkedAccount, *, pending_longer_than_days: int | None = None
 ) -> QuerySet[SentInvitation]:
-    sent = SentInvitation.objects.filter(account=account).select_related("sent_by", "withdrawn_by")
+    """Each with `unconfirmed_event`: the pk of the Activity entry a person resolves, if any."""
+    sent = (
+        SentInvitation.objects.filter(account=account)
+        .select_related("sent_by", "withdrawn_by")
+        .annotate(unconfirmed_event=Subquery(_awaiting_resolution(OuterRef("pk"))))
+    )
     if pending_longer_than_days is not None:
         cutoff = timezone.now() - timedelta(days=pending_longer_than_days)
         sent = sent.filter(status=SentStatus.PENDING, sent_at__lte=cutoff)
     return sent
 
 
+def _awaiting_resolution(sent: OuterRef) -> QuerySet[InvitationEvent]:
+    return (
+        InvitationEvent.objects.filter(sent=sent, outcome=Outcome.UNCONFIRMED, resolution="")
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+
+
 def get_sent_invitation_for_team(team: Team, sent_pk: int) -> SentInvitation:
     try:
-        return SentInvitation.objects.select_related("account__team").get(
-            pk=sent_pk, account__team=team
+        return (
+            SentInvitation.objects.select_related("account__team", "sent_by", "withdrawn_by")
+            .annotate(unconfirmed_event=Subquery(_awaiting_resolution(OuterRef("pk"))))
+            .get(pk=sent_pk, account__team=team)
         )
     except SentInvitation.DoesNotExist:
         raise Http404("No such sent invitation in this team.") from None
 
 
+def get_event_for_team(team: Team, event_pk: int) -> InvitationEvent:
+    try:
+        return InvitationEvent.objects.select_related("account").get(pk=event_pk, team=team)
+    except InvitationEvent.DoesNotExist:
+        raise Http404("No such activity in this team.") from None
+
+
 def invitation_events(
     team: Team, *, account: LinkedAccount | None = None, outcome: str | None = None
 ) -> QuerySet[InvitationEvent]:
-    events = InvitationEvent.objects.filter(team=team).select_related("actor", "account")
+    events = InvitationEvent.objects.filter(team=team).select_related(
+        "actor", "account", "resolved_by"
+    )
     if account is not None:
         events = events.filter(account=account)
     if outcome:

@@ -28,10 +28,17 @@ from invitations.forms import (
     InvitationSendForm,
     SentFilterForm,
 )
-from invitations.models import InvitationEvent, SentInvitation
+from invitations.models import (
+    EventKind,
+    InvitationEvent,
+    Outcome,
+    Resolution,
+    SentInvitation,
+    SentStatus,
+)
 from invitations.rules import MESSAGE_LIMIT, message_length
 from postpress_dashboard.http import TeamRequest, posted_next_url
-from postpress_dashboard.postpress.catalogue import entry_for
+from postpress_dashboard.postpress.catalogue import entry_for, unconfirmed_message
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
@@ -113,21 +120,21 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     team = request.team
     if request.method == "GET":
         account = _send_account(team, request.GET.get("account"))
-        return _render_send(request, InvitationSendForm(team=team, account=account))
+        form = InvitationSendForm(team=team, account=account, user=request.user)
+        return _render_send(request, form)
     data = request.POST
     account = _send_account(team, data.get("account"))
     if "refresh" in data:
         # Without JavaScript, this button shows the chosen account's fields, keeping the input.
-        kept = {
-            name: data.get(name, "") for name in ("recipient_id", "email", "message", "submission")
-        }
-        return _render_send(request, InvitationSendForm(team=team, account=account, initial=kept))
-    form = InvitationSendForm(data, team=team, account=account)
+        kept = {name: data.get(name, "") for name in ("recipient_id", "email", "message")}
+        form = InvitationSendForm(team=team, account=account, user=request.user, initial=kept)
+        return _render_send(request, form)
+    form = InvitationSendForm(data, team=team, account=account, user=request.user)
     if not form.is_valid():
         return _render_send(request, form, status=400)
     chosen: LinkedAccount = form.cleaned_data["account"]
     try:
-        sent = services.invitation_send(
+        outcome = services.invitation_send(
             account=chosen,
             recipient_id=form.cleaned_data["recipient_id"],
             email=form.cleaned_data["email"],
@@ -139,18 +146,50 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
         form.add_error(refused.field if refused.field in form.fields else None, refused.message)
     except ApiKeyUnavailable as unavailable:
         form.add_error(None, api_key_problem(unavailable.state))
+    except services.WriteUnconfirmed as unconfirmed:
+        form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_SENT}")
     except PostpressError as error:
         form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), error.user_message)
     else:
-        message = f"Invitation sent to {sent.recipient_id}."
-        if sent.usage is not None:
-            message += (
-                f" Usage warning: postpress reports this account at {sent.usage}% of the "
-                "provider's invitation limit."
-            )
-        messages.success(request, message)
+        if outcome.repeated and (still := _repeat_state(outcome.sent)):
+            # The same form again: say what the first submission really did, nothing more.
+            form.add_error(None, still)
+            return _render_send(request, form)
+        messages.success(request, _sent_message(outcome.sent))
         return redirect(f"{reverse('invitations:send')}?{urlencode({'account': chosen.pk})}")
     return _render_send(request, form)
+
+
+RESOLVE_IN_SENT = "It is listed in Sent invitations, where you can mark what you find."
+
+
+def _sent_message(sent: SentInvitation) -> str:
+    message = f"Invitation sent to {sent.recipient_id}."
+    if sent.usage is not None:
+        message += (
+            f" Usage warning: postpress reports this account at {sent.usage}% of the "
+            "provider's invitation limit."
+        )
+    return message
+
+
+def _repeat_state(sent: SentInvitation) -> str:
+    """What a repeated form shows when its first submission has not (yet) succeeded."""
+    recipient = sent.recipient_id
+    match sent.status:
+        case SentStatus.SENDING:
+            return (
+                f"Still sending the invitation to {recipient}: this form was already submitted. "
+                "Its outcome will show in Sent invitations."
+            )
+        case SentStatus.UNCONFIRMED:
+            return f"{unconfirmed_message('send')} {RESOLVE_IN_SENT}"
+        case SentStatus.NOT_SENT:
+            return (
+                f"The invitation to {recipient} from this form was marked as not sent. Reload "
+                "the page to send it again."
+            )
+    return ""
 
 
 @require_GET
@@ -162,7 +201,7 @@ def send_form_fields(request: TeamRequest) -> HttpResponse:
     if not request.htmx:
         query = urlencode({"account": account.pk}) if account else ""
         return redirect(f"{reverse('invitations:send')}?{query}")
-    form = InvitationSendForm(team=request.team, account=account)
+    form = InvitationSendForm(team=request.team, account=account, user=request.user)
     context = {"form": form, "account": account, **_account_state(account)}
     return render(request, "invitations/send.html#send-fields", context)
 
@@ -185,15 +224,45 @@ def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome
         withdrawn = services.invitation_withdraw(sent=sent, actor=request.user)
     except ApiKeyUnavailable as unavailable:
         return WithdrawOutcome(api_key_problem(unavailable.state), "error")
+    except services.WriteUnconfirmed as unconfirmed:
+        return WithdrawOutcome(unconfirmed.message, "error")
     except PostpressError as error:
         if error.error_type == "errors/resource_not_found":
             return WithdrawOutcome(GONE, "info")
         return WithdrawOutcome(error.user_message, "error")
     if not withdrawn:
-        return WithdrawOutcome(
-            f"The invitation to {sent.recipient_id} was already withdrawn.", "info"
-        )
+        return _not_withdrawn(sent)
     return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")
+
+
+def _not_withdrawn(sent: SentInvitation) -> WithdrawOutcome:
+    """Why a withdraw did nothing, from the invitation's real state: never a success that has
+    not happened."""
+    recipient = sent.recipient_id
+    match sent.status:
+        case SentStatus.WITHDRAWING:
+            return WithdrawOutcome(
+                f"Still withdrawing the invitation to {recipient}: reload in a moment to see "
+                "the outcome.",
+                "info",
+            )
+        case SentStatus.WITHDRAWN:
+            return WithdrawOutcome(f"The invitation to {recipient} was already withdrawn.", "info")
+        case SentStatus.GONE:
+            return WithdrawOutcome(GONE, "info")
+        case SentStatus.WITHDRAW_UNCONFIRMED:
+            return WithdrawOutcome(unconfirmed_message("withdraw"), "error")
+        case SentStatus.SENDING | SentStatus.UNCONFIRMED | SentStatus.NOT_SENT:
+            return WithdrawOutcome(
+                f"The invitation to {recipient} is not known to have been sent, so there is "
+                "nothing to withdraw yet.",
+                "error",
+            )
+    return WithdrawOutcome(
+        f"The invitation to {recipient} has no id from postpress, so it cannot be withdrawn "
+        "from here: withdraw it on the provider.",
+        "error",
+    )
 
 
 @require_GET
@@ -218,6 +287,8 @@ def sent_list(request: TeamRequest) -> HttpResponse:
         "next": request.get_full_path(),
     }
     if account is not None:
+        # A send whose request died mid-call becomes unconfirmed, for a person to resolve.
+        services.stale_writes_mark_unconfirmed(account=account)
         sent = selectors.sent_invitations(account, pending_longer_than_days=days)
         page = Paginator(sent, SENT_PAGE_SIZE).get_page(request.GET.get("page"))
         context |= {"page": page, "usage": selectors.account_usage_warning(account)}
@@ -227,12 +298,28 @@ def sent_list(request: TeamRequest) -> HttpResponse:
     return render(request, "invitations/sent.html", context, status=status)
 
 
+@require_GET
+@team_required
+def sent_row(request: TeamRequest, sent_pk: int) -> HttpResponse:
+    """One row as it is now: a row still sending or withdrawing asks for this until it ends."""
+    sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
+    if not request.htmx:
+        return redirect(_sent_url(sent.account))
+    context = {
+        "sent": sent,
+        "next": _sent_url(sent.account),
+        "withdraw_warning": WITHDRAW_WARNING,
+    }
+    return render(request, "invitations/sent.html#sent-row", context)
+
+
 @require_POST
 @team_required
 @vary_on_headers("HX-Request")
 def invitation_withdraw(request: TeamRequest, sent_pk: int) -> HttpResponse:
     sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
     outcome = _withdraw_one(sent, request)
+    sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)  # as it is now
     back = posted_next_url(request, _sent_url(sent.account))
     if request.htmx:
         # A 200 fragment even for an API error: htmx 2 does not swap 4xx/5xx answers.
@@ -300,9 +387,55 @@ class ActivityRow:
     @property
     def failure(self) -> str:
         """The catalogue's words for a failure: never the raw error type."""
+        if self.event.outcome == Outcome.UNCONFIRMED:
+            return unconfirmed_message(self.event.kind)
         if not self.event.error_type:
             return ""
         return entry_for(self.event.error_type, None).message
+
+    @property
+    def resolution_choices(self) -> list[tuple[str, str]]:
+        """The two answers a person can give about an unconfirmed write, in its own words."""
+        return RESOLUTION_WORDS[EventKind(self.event.kind)]
+
+
+RESOLUTION_WORDS: dict[EventKind, list[tuple[str, str]]] = {
+    EventKind.SEND: [(Resolution.WENT_THROUGH, "It was sent"), (Resolution.DID_NOT, "Not sent")],
+    EventKind.WITHDRAW: [
+        (Resolution.WENT_THROUGH, "It was withdrawn"),
+        (Resolution.DID_NOT, "Still pending"),
+    ],
+    EventKind.CHAT: [
+        (Resolution.WENT_THROUGH, "It was started"),
+        (Resolution.DID_NOT, "Not started"),
+    ],
+    EventKind.ACCEPT: [
+        (Resolution.WENT_THROUGH, "It was accepted"),
+        (Resolution.DID_NOT, "Not accepted"),
+    ],
+    EventKind.DECLINE: [
+        (Resolution.WENT_THROUGH, "It was declined"),
+        (Resolution.DID_NOT, "Not declined"),
+    ],
+}
+
+
+@require_POST
+@team_required
+def unconfirmed_resolve(request: TeamRequest, event_pk: int) -> HttpResponse:
+    """A person says whether an unconfirmed send, withdraw, decision or chat went through."""
+    event = selectors.get_event_for_team(request.team, event_pk)
+    back = posted_next_url(request, reverse("invitations:activity"))
+    resolution = request.POST.get("resolution", "")
+    if resolution not in Resolution.values:
+        messages.error(request, "Nothing was changed: choose what you found on the provider.")
+        return redirect(back)
+    if services.unconfirmed_resolve(event=event, resolution=resolution, actor=request.user):
+        words = dict(RESOLUTION_WORDS[EventKind(event.kind)])[resolution]
+        messages.success(request, f"Marked {event.target}: {words.lower()}.")
+    else:
+        messages.info(request, f"{event.target} was resolved already; nothing was changed.")
+    return redirect(back)
 
 
 @require_GET
@@ -314,7 +447,12 @@ def activity(request: TeamRequest) -> HttpResponse:
         account, outcome = form.cleaned_data["account"], form.cleaned_data["outcome"] or None
     events = selectors.invitation_events(request.team, account=account, outcome=outcome)
     page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "rows": [ActivityRow(event) for event in page]}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [ActivityRow(event) for event in page],
+        "next": request.get_full_path(),
+    }
     return render(
         request, "invitations/activity.html", context, status=200 if form.is_valid() else 400
     )

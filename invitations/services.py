@@ -1,7 +1,8 @@
 """Accepting, declining, sending and withdrawing invitations. Each records an InvitationEvent."""
 
+import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -9,22 +10,27 @@ from django.db.models import Q
 from django.utils import timezone
 
 from invitations.models import (
+    FREE_OF_CAPS,
     DecisionState,
     EventKind,
     InvitationDecision,
     InvitationEvent,
     ListedInvitation,
     Outcome,
+    Resolution,
     SentInvitation,
     SentStatus,
 )
 from invitations.rules import decides_received_invitations, normalize_message, takes_email
 from postpress_dashboard.core.api import build_client
+from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
 from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice
 from postpress_dashboard.teams.services import api_key_problem
+
+logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | None
 # A decision still "in progress" after this long was abandoned (the API budget is about 25 s).
@@ -38,6 +44,28 @@ class InvitationRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class WriteUnconfirmed(Exception):
+    """A write whose answer was lost: it may have gone through. Kept, never retried by itself,
+    and shown to a person to resolve (unconfirmed_resolve)."""
+
+    def __init__(self, action: str, error: Exception, *, sent: SentInvitation | None = None):
+        super().__init__(action)
+        self.action = action
+        self.error = error
+        self.sent = sent
+
+    @property
+    def message(self) -> str:
+        reason = self.error.user_message if isinstance(self.error, PostpressError) else ""
+        return f"{unconfirmed_message(self.action)} {reason}".strip()
+
+
+def is_unconfirmed(error: Exception) -> bool:
+    """Whether a failed write may have reached postpress. Anything but a PostpressError (a bug,
+    a worker stopped mid-call) may have, too."""
+    return error.unconfirmed if isinstance(error, PostpressError) else True
 
 
 def account_client(account: LinkedAccount) -> PostpressClient:
@@ -54,17 +82,31 @@ def event_record(
     target: str,
     error: Exception | None,
     detail: str = "",
-) -> None:
-    InvitationEvent.objects.create(
-        detail=detail[:1000],
+    sent: SentInvitation | None = None,
+) -> InvitationEvent:
+    """The one place activity is written. A write that may have gone through is recorded as
+    unconfirmed, whatever failed."""
+    if error is None:
+        outcome = Outcome.OK
+    else:
+        outcome = Outcome.UNCONFIRMED if is_unconfirmed(error) else Outcome.FAILED
+    return InvitationEvent.objects.create(
+        detail=_db_text(detail, 1000),
         team_id=account.team_id,
         account=account,
         actor=actor if actor and actor.pk else None,
         kind=kind,
-        target=target[:300],
-        outcome=Outcome.FAILED if error else Outcome.OK,
-        error_type=error.error_type if isinstance(error, PostpressError) else "",
+        target=_db_text(target, 300),
+        outcome=outcome,
+        error_type=_db_text(error.error_type, 100) if isinstance(error, PostpressError) else "",
+        sent=sent,
     )
+
+
+def _db_text(value: str, limit: int) -> str:
+    """What any database column holds: no NUL, no lone surrogate, at most `limit` characters."""
+    cleaned = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return cleaned[:limit]
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -103,6 +145,18 @@ class Decision:
     def ok(self) -> bool:
         return self.error is None and not self.refusal and not self.already_handled
 
+    @property
+    def unconfirmed(self) -> bool:
+        return self.error is not None and is_unconfirmed(self.error)
+
+    @property
+    def error_message(self) -> str:
+        if self.error is None:
+            return ""
+        if self.unconfirmed:
+            return WriteUnconfirmed(self.action, self.error).message
+        return self.error.user_message
+
 
 def invitation_decide(
     *, account: LinkedAccount, invitation_id: str, action: str, actor: Actor
@@ -137,7 +191,9 @@ def invitation_decide(
             shared_secret=listed.shared_secret or None,
         )
     except PostpressError as error:
-        _finish(record, DecisionState.FAILED, error.error_type)
+        # Unconfirmed: a person may try again after checking; it is never repeated by itself.
+        state = DecisionState.UNCONFIRMED if error.unconfirmed else DecisionState.FAILED
+        _finish(record, state, error.error_type)
         event_record(account=account, actor=actor, kind=action, target=invitation_id, error=error)
         return Decision(invitation_id, action, record, error=error)
     _finish(record, DecisionState.DONE, "")
@@ -159,10 +215,11 @@ def _claim_decision(
     except IntegrityError:
         pass
     existing = InvitationDecision.objects.filter(account=account, invitation_id=invitation_id)
-    # A failed attempt may be retried, and so may one whose worker died mid-call (in progress
-    # for far longer than any call may take): whoever flips it first gets it.
+    # A failed attempt may be retried, and so may an unconfirmed one (a person chose to, having
+    # been told it may have gone through) or one whose worker died mid-call (in progress for
+    # far longer than any call may take): whoever flips it first gets it.
     now = timezone.now()
-    retryable = Q(state=DecisionState.FAILED) | Q(
+    retryable = Q(state__in=[DecisionState.FAILED, DecisionState.UNCONFIRMED]) | Q(
         state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
     )
     if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
@@ -171,7 +228,7 @@ def _claim_decision(
 
 
 def _finish(record: InvitationDecision, state: str, error_type: str) -> None:
-    record.state, record.error_type = state, error_type
+    record.state, record.error_type = state, _db_text(error_type, 100)
     record.save(update_fields=["state", "error_type", "decided_at"])
 
 
@@ -203,15 +260,27 @@ class CapsUsage:
 
 
 def account_caps_usage(account: LinkedAccount) -> CapsUsage:
-    """Invitations sent through the dashboard in the rolling last 24 hours and 7 days."""
+    """Invitations sent through the dashboard in the rolling last 24 hours and 7 days.
+
+    Sending and unconfirmed ones count too: they may have gone out.
+    """
     now = timezone.now()
-    sent = SentInvitation.objects.filter(account=account, sent_at__gte=now - timedelta(days=7))
+    sent = SentInvitation.objects.filter(
+        account=account, sent_at__gte=now - timedelta(days=7)
+    ).exclude(status__in=FREE_OF_CAPS)
     return CapsUsage(
         sent_today=sent.filter(sent_at__gte=now - timedelta(days=1)).count(),
         sent_this_week=sent.count(),
         daily_cap=account.daily_cap,
         weekly_cap=account.weekly_cap,
     )
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    sent: SentInvitation
+    # The same form submitted again: `sent` is what the first submission did or is doing.
+    repeated: bool = False
 
 
 def invitation_send(
@@ -222,12 +291,14 @@ def invitation_send(
     message: str,
     actor: Actor,
     submission: str = "",
-) -> SentInvitation:
+) -> SendOutcome:
     """Send an invitation within the account's caps, once per form submission.
 
-    Raises InvitationRefused (caps), ApiKeyUnavailable or PostpressError. The cap slot is
-    reserved in a short transaction; the API call runs outside any transaction, so a slow
-    answer holds no database lock.
+    Raises InvitationRefused (caps), ApiKeyUnavailable, PostpressError (a definite refusal: the
+    slot and the token are given back) or WriteUnconfirmed (the answer was lost: the row stays,
+    holding its slot and its token, until a person resolves it). The cap slot is reserved in a
+    short transaction; the API call runs outside any transaction, so a slow answer holds no
+    database lock.
     """
     message = normalize_message(message)
     email = email if takes_email(account.provider) else ""
@@ -240,7 +311,7 @@ def invitation_send(
         submission=submission,
     )
     if not fresh:
-        return reservation  # the same form, submitted again: no second invitation
+        return SendOutcome(reservation, repeated=True)  # no second invitation
     try:
         sent = account_client(account).send_invitation(
             account_id=account.account_id,
@@ -249,17 +320,49 @@ def invitation_send(
             message=message or None,
         )
     except Exception as error:
-        reservation.delete()  # nothing was sent: give the slot and the token back
-        if isinstance(error, PostpressError):
-            event_record(
-                account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=error
-            )
+        _send_failed(reservation, error, actor)
         raise
     reservation.invitation_id, reservation.usage = sent.invitation_id, sent.usage
-    reservation.status = SentStatus.PENDING
-    reservation.save(update_fields=["invitation_id", "usage", "status"])
-    event_record(account=account, actor=actor, kind=EventKind.SEND, target=recipient_id, error=None)
-    return reservation
+    reservation.status, reservation.status_at = SentStatus.PENDING, timezone.now()
+    reservation.save(update_fields=["invitation_id", "usage", "status", "status_at"])
+    event_record(
+        account=account,
+        actor=actor,
+        kind=EventKind.SEND,
+        target=recipient_id,
+        error=None,
+        sent=reservation,
+    )
+    return SendOutcome(reservation)
+
+
+def _send_failed(reservation: SentInvitation, error: Exception, actor: Actor) -> None:
+    """Only a definite refusal gives the slot and the token back; otherwise the row stays."""
+    account = reservation.account
+    if isinstance(error, ApiKeyUnavailable):
+        reservation.delete()  # no call was made
+        return
+    unconfirmed = is_unconfirmed(error)
+    if unconfirmed:
+        _set_status(reservation, SentStatus.UNCONFIRMED)
+    event = event_record(
+        account=account,
+        actor=actor,
+        kind=EventKind.SEND,
+        target=reservation.recipient_id,
+        error=error,
+        sent=reservation if unconfirmed else None,
+    )
+    if not unconfirmed:
+        reservation.delete()
+        return
+    logger.warning("invitation send unconfirmed (event %s): %s", event.pk, error)
+    raise WriteUnconfirmed(EventKind.SEND, error, sent=reservation) from error
+
+
+def _set_status(sent: SentInvitation, status: str) -> None:
+    sent.status, sent.status_at = status, timezone.now()
+    SentInvitation.objects.filter(pk=sent.pk).update(status=status, status_at=sent.status_at)
 
 
 def _reserve_send(
@@ -272,7 +375,8 @@ def _reserve_send(
     submission: str,
 ) -> tuple[SentInvitation, bool]:
     """A SENDING row taking one slot of the caps; False when this submission already has one."""
-    if submission and (earlier := SentInvitation.objects.filter(submission=submission).first()):
+    earlier = _submitted_before(account, submission)
+    if earlier is not None:
         return earlier, False
     with transaction.atomic():
         # One reservation at a time per account, so two people cannot both take the last slot;
@@ -292,14 +396,48 @@ def _reserve_send(
                     submission=submission or None,
                 )
         except IntegrityError:  # the same submission, a moment earlier
-            return SentInvitation.objects.get(submission=submission), False
+            earlier = _submitted_before(account, submission)
+            if earlier is None:
+                raise InvitationRefused(EXPIRED_FORM) from None
+            return earlier, False
     return reservation, True
 
 
+def _submitted_before(account: LinkedAccount, submission: str) -> SentInvitation | None:
+    # Tokens are issued per team and user (forms.submission_token); the team filter keeps
+    # another team's row out of reach even so.
+    if not submission:
+        return None
+    return (
+        SentInvitation.objects.filter(submission=submission, account__team_id=account.team_id)
+        .select_related("account")
+        .first()
+    )
+
+
+EXPIRED_FORM = "This form was already used. Reload the page to send another invitation."
+
+
+# --- withdrawing -----------------------------------------------------------------------------
+
+
 def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
-    """Cancel a pending sent invitation, once. False when it is (being) withdrawn already."""
-    taken = SentInvitation.objects.filter(pk=sent.pk, status=SentStatus.PENDING).update(
-        status=SentStatus.WITHDRAWING
+    """Cancel a pending sent invitation, once. False when it is not pending (being withdrawn,
+    withdrawn, unconfirmed...): `sent` then holds its current state.
+
+    Raises ApiKeyUnavailable, PostpressError (refused: it stays pending, or is marked gone on a
+    404) or WriteUnconfirmed (the answer was lost: it may have been withdrawn).
+    """
+    now = timezone.now()
+    # Pending, or a withdraw abandoned mid-call long ago (its worker died): DELETE is safe to
+    # repeat, so it recovers like a decision does instead of staying stuck for good.
+    claimable = Q(status=SentStatus.PENDING) | Q(
+        status=SentStatus.WITHDRAWING, status_at__lt=now - STALE_CLAIM_AFTER
+    )
+    taken = (
+        SentInvitation.objects.filter(claimable, pk=sent.pk)
+        .exclude(invitation_id="")
+        .update(status=SentStatus.WITHDRAWING, status_at=now)
     )
     if not taken:
         sent.refresh_from_db()
@@ -310,27 +448,127 @@ def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
             invitation_id=sent.invitation_id, account_id=account.account_id
         )
     except Exception as error:
-        # A 404 means there is nothing left to withdraw: stop offering it; otherwise it stays
-        # pending for another try.
-        after = SentStatus.GONE if isinstance(error, NotFoundError) else SentStatus.PENDING
-        SentInvitation.objects.filter(pk=sent.pk).update(status=after)
-        sent.refresh_from_db()
-        if isinstance(error, PostpressError):
-            event_record(
-                account=account,
-                actor=actor,
-                kind=EventKind.WITHDRAW,
-                target=sent.recipient_id,
-                error=error,
-            )
+        _withdraw_failed(sent, error, actor)
         raise
     SentInvitation.objects.filter(pk=sent.pk).update(
         status=SentStatus.WITHDRAWN,
+        status_at=timezone.now(),
         withdrawn_at=timezone.now(),
         withdrawn_by=actor if actor and actor.pk else None,
     )
     sent.refresh_from_db()
     event_record(
-        account=account, actor=actor, kind=EventKind.WITHDRAW, target=sent.recipient_id, error=None
+        account=account,
+        actor=actor,
+        kind=EventKind.WITHDRAW,
+        target=sent.recipient_id,
+        error=None,
+        sent=sent,
     )
     return True
+
+
+def _withdraw_failed(sent: SentInvitation, error: Exception, actor: Actor) -> None:
+    if isinstance(error, ApiKeyUnavailable):
+        _set_status(sent, SentStatus.PENDING)  # no call was made
+        return
+    unconfirmed = is_unconfirmed(error)
+    if unconfirmed:
+        after = SentStatus.WITHDRAW_UNCONFIRMED
+    elif isinstance(error, NotFoundError):
+        after = SentStatus.GONE  # nothing left to withdraw: stop offering it
+    else:
+        after = SentStatus.PENDING  # refused: it stays pending for another try
+    _set_status(sent, after)
+    sent.refresh_from_db()
+    event_record(
+        account=sent.account,
+        actor=actor,
+        kind=EventKind.WITHDRAW,
+        target=sent.recipient_id,
+        error=error,
+        sent=sent,
+    )
+    if unconfirmed:
+        raise WriteUnconfirmed(EventKind.WITHDRAW, error, sent=sent) from error
+
+
+# --- resolving unconfirmed writes ------------------------------------------------------------
+
+# What a person's answer makes of a sent invitation, by the kind of the unconfirmed event.
+_RESOLVED_STATUS = {
+    (EventKind.SEND, Resolution.WENT_THROUGH): SentStatus.PENDING,
+    (EventKind.SEND, Resolution.DID_NOT): SentStatus.NOT_SENT,
+    (EventKind.WITHDRAW, Resolution.WENT_THROUGH): SentStatus.WITHDRAWN,
+    (EventKind.WITHDRAW, Resolution.DID_NOT): SentStatus.PENDING,
+}
+_RESOLVED_DECISION = {
+    Resolution.WENT_THROUGH: DecisionState.DONE,
+    Resolution.DID_NOT: DecisionState.FAILED,  # its buttons come back
+}
+
+
+def unconfirmed_resolve(*, event: InvitationEvent, resolution: str, actor: Actor) -> bool:
+    """A person says whether an unconfirmed write went through. False when it was resolved
+    already (by a teammate, a moment earlier)."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = InvitationEvent.objects.filter(
+            pk=event.pk, outcome=Outcome.UNCONFIRMED, resolution=""
+        ).update(
+            resolution=resolution,
+            resolved_by=actor if actor and actor.pk else None,
+            resolved_at=now,
+        )
+        if not taken:
+            return False
+        if event.sent_id is not None:
+            _resolve_sent(event, resolution, actor, now)
+        elif event.kind in (EventKind.ACCEPT, EventKind.DECLINE):
+            InvitationDecision.objects.filter(
+                account_id=event.account_id,
+                invitation_id=event.target,
+                state=DecisionState.UNCONFIRMED,
+            ).update(state=_RESOLVED_DECISION[Resolution(resolution)], decided_at=now)
+    event.refresh_from_db()
+    return True
+
+
+def _resolve_sent(event: InvitationEvent, resolution: str, actor: Actor, now: datetime) -> None:
+    status = _RESOLVED_STATUS[(EventKind(event.kind), Resolution(resolution))]
+    waiting = (
+        SentStatus.UNCONFIRMED if event.kind == EventKind.SEND else SentStatus.WITHDRAW_UNCONFIRMED
+    )
+    changes: dict[str, object] = {"status": status, "status_at": now}
+    if status == SentStatus.WITHDRAWN:
+        changes |= {"withdrawn_at": now, "withdrawn_by": actor if actor and actor.pk else None}
+    SentInvitation.objects.filter(pk=event.sent_id, status=waiting).update(**changes)
+
+
+def stale_writes_mark_unconfirmed(*, account: LinkedAccount) -> int:
+    """Sends whose request died mid-call (still "sending" long after any call could take) are
+    unconfirmed: each gets its Activity entry and waits for a person. Returns how many."""
+    cutoff = timezone.now() - STALE_CLAIM_AFTER
+    stale = list(
+        SentInvitation.objects.filter(
+            account=account, status=SentStatus.SENDING, status_at__lt=cutoff
+        ).select_related("account")
+    )
+    for sent in stale:
+        taken = SentInvitation.objects.filter(pk=sent.pk, status=SentStatus.SENDING).update(
+            status=SentStatus.UNCONFIRMED, status_at=timezone.now()
+        )
+        if taken:
+            event_record(
+                account=account,
+                actor=sent.sent_by,
+                kind=EventKind.SEND,
+                target=sent.recipient_id,
+                error=AbandonedCall(),
+                sent=sent,
+            )
+    return len(stale)
+
+
+class AbandonedCall(Exception):
+    """The request that made the call stopped before its answer was recorded."""

@@ -6,7 +6,8 @@ app_name = "invitations"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path(
-        "inbox/<int:account_pk>/invitations/<path:invitation_id>/<str:action>/",
+        # The invitation id, from the API, travels in the query string (views.DecideUrls).
+        "inbox/<int:account_pk>/invitations/<str:action>/",
         views.invitation_decide,
         name="decide",
     ),
@@ -20,5 +21,11 @@ urlpatterns = [
         name="withdraw",
     ),
     path("invitations/sent/withdraw/", sent_views.invitations_bulk_withdraw, name="bulk_withdraw"),
+    path("invitations/sent/<int:sent_pk>/row/", sent_views.sent_row, name="sent_row"),
     path("activity/", sent_views.activity, name="activity"),
+    path(
+        "activity/<int:event_pk>/resolve/",
+        sent_views.unconfirmed_resolve,
+        name="resolve",
+    ),
 ]

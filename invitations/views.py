@@ -7,7 +7,7 @@ processed (out of band). Keyboard triage and local times live in static/js/inbox
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,6 +24,7 @@ from invitations import selectors, services
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
 from postpress_dashboard.http import TeamRequest, posted_next_url
+from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.errors import AuthenticationError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
@@ -38,6 +38,9 @@ ROW_TEMPLATE = "invitations/inbox.html#invitation-row"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
 CURSORS_SESSION_KEY = "inbox_cursors"
 PAST_TENSE = {Action.ACCEPT: "Accepted", Action.DECLINE: "Declined"}
+# Row states that show what this request did (rather than an earlier decision).
+OUTCOME_STATES = ("decided", "failed", "refused", "unconfirmed")
+MAX_INVITATION_ID = 200  # ListedInvitation.invitation_id
 PRESENT_PARTICIPLE = {Action.ACCEPT: "accepting", Action.DECLINE: "declining"}
 
 
@@ -95,16 +98,19 @@ class VisitedCursors:
 
 
 class DecideUrls:
-    """The accept and decline URLs of one account's rows. One reverse() per page: a 100-row
-    page would otherwise resolve the URL pattern 200 times, a good share of its time."""
+    """The accept and decline URLs of one account's rows. One reverse() per action and page: a
+    100-row page would otherwise resolve the URL pattern 200 times, a good share of its time.
+
+    The invitation id comes from the API, so it travels in the query string, encoded: in the
+    path, an id such as "../../7/invitations/x" would be resolved by the browser into another
+    URL, and act on another account's invitation.
+    """
 
     def __init__(self, account: LinkedAccount) -> None:
-        sample = reverse(DECIDE, args=[account.pk, "invitation", "accept"])
-        self._prefix = sample.removesuffix("invitation/accept/")
+        self._paths = {action: reverse(DECIDE, args=[account.pk, action]) for action in Action}
 
     def __call__(self, invitation_id: str, action: str) -> str:
-        # Quoted as reverse() quotes a path segment.
-        return f"{self._prefix}{quote(invitation_id, safe=RFC3986_SUBDELIMS + '/~:@')}/{action}/"
+        return f"{self._paths[Action(action)]}?{urlencode({'invitation': invitation_id})}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,8 @@ class RowView:
         """open (buttons), decided (by this request), handled (earlier), in_progress, failed,
         refused (by the dashboard, without calling the API)."""
         if self.outcome is not None:
+            if self.outcome.unconfirmed:
+                return "unconfirmed"
             if self.outcome.error is not None:
                 return "failed"
             if self.outcome.refusal:
@@ -156,11 +164,22 @@ class RowView:
                 return "decided"
         if self.record is None or self.record.state == DecisionState.FAILED:
             return "open"
+        if self.record.state == DecisionState.UNCONFIRMED:
+            return "unconfirmed"
         return "handled" if self.record.state == DecisionState.DONE else "in_progress"
 
     @property
+    def unconfirmed_message(self) -> str:
+        return unconfirmed_message(self.action) if self.state == "unconfirmed" else ""
+
+    @property
     def action(self) -> str:
-        if self.outcome is not None and self.state in ("decided", "failed", "refused"):
+        if self.outcome is not None and self.state in (
+            "decided",
+            "failed",
+            "refused",
+            "unconfirmed",
+        ):
             return self.outcome.action
         return self.record.action if self.record else ""
 
@@ -222,12 +241,13 @@ def inbox(request: TeamRequest) -> HttpResponse:
 @require_POST
 @team_required
 @vary_on_headers("HX-Request")
-def invitation_decide(
-    request: TeamRequest, account_pk: int, invitation_id: str, action: str
-) -> HttpResponse:
+def invitation_decide(request: TeamRequest, account_pk: int, action: str) -> HttpResponse:
     account = _active_account_for_team(request.team, account_pk)
     if action not in Action.values:
         raise Http404("Invitations are accepted or declined.")
+    invitation_id = request.GET.get("invitation", "")
+    if not is_invitation_id(invitation_id):
+        raise Http404("No such invitation.")
     # The shared_secret comes from the server's copy of the listed page, never from the browser.
     decision = services.invitation_decide(
         account=account, invitation_id=invitation_id, action=action, actor=request.user
@@ -249,8 +269,10 @@ def invitation_decide(
 def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpResponse:
     account = _active_account_for_team(request.team, account_pk)
     action = request.POST.get("action", "")
-    # Each at most once, and no more than a page holds.
-    chosen = list(dict.fromkeys(request.POST.getlist("invitation")))[: max(selectors.PAGE_SIZES)]
+    # Each at most once, and no more than a page holds; an id no API answer could hold is
+    # dropped.
+    posted = [value for value in request.POST.getlist("invitation") if is_invitation_id(value)]
+    chosen = list(dict.fromkeys(posted))[: max(selectors.PAGE_SIZES)]
     next_url = _next_url(request, account)
     if action not in Action.values or not chosen:
         summary = "Select at least one invitation, then choose Accept selected or Decline selected."
@@ -295,6 +317,11 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def is_invitation_id(value: str) -> bool:
+    """An id as the API could have listed it: 1 to 200 printable characters."""
+    return 0 < len(value) <= MAX_INVITATION_ID and value.isprintable()
+
+
 def _chosen_account(accounts: list[LinkedAccount], account_pk: int | None) -> LinkedAccount | None:
     """The account asked for among the team's active ones (404 otherwise), or by default the
     first whose invitations can be triaged here (LinkedIn, Instagram)."""
@@ -327,7 +354,7 @@ def _next_url(request: TeamRequest, account: LinkedAccount) -> str:
 def _outcome_text(decision: services.Decision, name: str) -> str:
     """The outcome in a sentence, for the messages of the no-JavaScript form posts."""
     if decision.error is not None:
-        return decision.error.user_message
+        return decision.error_message
     if decision.refusal:
         return decision.refusal
     record = decision.record

@@ -11,6 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from postpress_dashboard.core import login_limits
 from postpress_dashboard.core.login_limits import (
     login_attempt_allowed,
     login_refusal_message,
@@ -27,15 +28,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @method_decorator(never_cache, name="dispatch")
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, refusing a username or address after too many attempts."""
+    """Django's sign-in, within the login limits (core/login_limits.py): an address failing
+    too often is refused; a username failing from many addresses is slowed down."""
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
-        if not login_attempt_allowed(request=request, username=username):
+        decision = login_attempt_allowed(request=request, username=username)
+        if not decision:
             # An unbound form: validating one would check the password after all.
             form = self.get_form_class()(request, initial={"username": username})
             context = self.get_context_data(form=form, refusal=login_refusal_message())
             return self.render_to_response(context, status=429)
+        if decision.delay:
+            login_limits.pause(decision.delay)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]

@@ -354,3 +354,22 @@ def entry_for(error_type: str, status: int | None) -> CatalogueEntry:
     if status is not None and 400 <= status < 500:
         return _CLIENT_ERROR_FALLBACK
     return _SERVER_ERROR_FALLBACK
+
+
+# A write whose answer was lost (PostpressError.unconfirmed): what may have happened, per action.
+# The reason (timeout, error page...) comes second, from the entry of the error itself.
+UNCONFIRMED_WRITES: dict[str, str] = {
+    "send": "The invitation may have been sent: check on the provider before trying again.",
+    "withdraw": (
+        "The invitation may have been withdrawn: check on the provider before trying again."
+    ),
+    "chat": "The chat may have been started: check on the provider before trying again.",
+    "accept": "The invitation may have been accepted: check on the provider before trying again.",
+    "decline": (
+        "The invitation may have been declined: check on the provider before trying again."
+    ),
+}
+
+
+def unconfirmed_message(action: str) -> str:
+    return UNCONFIRMED_WRITES[action]

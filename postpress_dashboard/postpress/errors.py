@@ -9,6 +9,16 @@ import math
 
 from postpress_dashboard.postpress.catalogue import CatalogueEntry, FixableBy, entry_for
 
+# Failures raised before any byte of the request left: nothing can have been done.
+NEVER_SENT_TYPES = frozenset(
+    {
+        "client/connection_refused",
+        "client/invalid_base_url",
+        "client/invalid_api_key",
+        "client/host_not_allowed",
+    }
+)
+
 
 class PostpressError(Exception):
     """An API call failed. ``user_message`` is what a person may read; nothing else is."""
@@ -34,6 +44,23 @@ class PostpressError(Exception):
     def __str__(self) -> str:
         # The status and type only: never a URL, a header or a body.
         return f"{self.status or 'no response'} {self.error_type}"
+
+    @property
+    def unconfirmed(self) -> bool:
+        """True when the request may have reached postpress and been acted on.
+
+        Only two answers are definite refusals: an error envelope (postpress said no), or a
+        failure before any byte was sent (no connection, a refused address or key). A timeout,
+        a cut-off connection, an error page without an envelope or an unreadable answer leaves
+        a write unconfirmed: it must not be released or repeated as if nothing happened.
+        """
+        if self.error_type in NEVER_SENT_TYPES:
+            return False
+        return not self.answered_with_envelope
+
+    @property
+    def answered_with_envelope(self) -> bool:
+        return bool(self.error_type) and not self.error_type.startswith("client/")
 
     @property
     def entry(self) -> CatalogueEntry:

@@ -30,6 +30,8 @@ from tests.security.support import (
     ACCOUNT_B_ID,
     ACCOUNT_B_LABEL,
     API_BASE_URL,
+    CHAT_WITH_A,
+    CHAT_WITH_B,
     LISTED_A,
     LISTED_B,
     SENT_A,
@@ -97,6 +99,18 @@ def account_b(team_b: Team, charlie: User) -> LinkedAccount:
     return services.account_add(team=team_b, fields=fields, actor=charlie)
 
 
+def unconfirmed_chat_of(account: LinkedAccount, sender: User, recipient: str) -> InvitationEvent:
+    """A chat whose answer was lost, waiting for a person to resolve it."""
+    return InvitationEvent.objects.create(
+        team=account.team,
+        account=account,
+        actor=sender,
+        kind=EventKind.CHAT,
+        target=recipient,
+        outcome=Outcome.UNCONFIRMED,
+    )
+
+
 def invitations_of(
     account: LinkedAccount, sender: User, listed: dict[str, str], sent: dict[str, Any]
 ) -> tuple[ListedInvitation, SentInvitation]:
@@ -143,6 +157,8 @@ def world(
         listed_b=listed_b,
         sent_a=sent_a,
         sent_b=sent_b,
+        unconfirmed_a=unconfirmed_chat_of(account_a, alice, CHAT_WITH_A["chat_recipient"]),
+        unconfirmed_b=unconfirmed_chat_of(account_b, charlie, CHAT_WITH_B["chat_recipient"]),
     )
 
 

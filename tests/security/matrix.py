@@ -7,6 +7,7 @@ A page added to the URLconf without an entry here fails
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import responses
 from django.test import Client
@@ -25,7 +26,9 @@ ADMIN_ROUTE = "admin/"
 # URL keywords that name an object of the current team, and which object the tests pass:
 # World.objects_of gives each team's. invitation_id names the team's listed invitation; action
 # is the same for every team ("accept"), so it names no team's object on its own.
-OBJECT_KWARGS = frozenset({"account_pk", "membership_pk", "sent_pk", "invitation_id", "action"})
+OBJECT_KWARGS = frozenset(
+    {"account_pk", "membership_pk", "sent_pk", "event_pk", "invitation_id", "action"}
+)
 SHARED_KWARGS = frozenset({"action"})
 # Values of World.objects_of that a request carries and that name nothing of the team: what its
 # account's chats take (an API and a recipient of that API). Never swapped for another team's.
@@ -60,6 +63,9 @@ class Endpoint:
     # The valid POST body and GET query for the team whose objects are given.
     post_data: Callable[[Objects], dict[str, Any]] = field(default=_no_data)
     query: Callable[[Objects], dict[str, Any]] = field(default=_no_data)
+    # The query string of a POST's URL: the inbox names an invitation (an id from the API)
+    # there, never in the path.
+    post_query: Callable[[Objects], dict[str, Any]] = field(default=_no_data)
     # For effect "api": the method and path (after the base URL) of the call the POST makes.
     api_call: Callable[[Objects], tuple[str, str]] | None = None
     reads_api: bool = False  # its GET lists from postpress: exactly one GET call, nothing else
@@ -193,7 +199,12 @@ MATRIX: dict[str, Endpoint] = {
         reads_api=True,
     ),
     "invitations:decide": Endpoint(
-        POST, team_required=True, admin_only=False, effect="api", api_call=_decide_call
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="api",
+        post_query=lambda o: {"invitation": o["invitation_id"]},
+        api_call=_decide_call,
     ),
     "invitations:bulk_decide": Endpoint(
         POST,
@@ -243,6 +254,21 @@ MATRIX: dict[str, Endpoint] = {
         effect="api",
         post_data=lambda o: {"account": o["account_pk"], "days": "0", "sent": [o["sent_pk"]]},
         api_call=_cancel_call,
+    ),
+    "invitations:sent_row": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        htmx=True,
+        shows=lambda w, team: w.sent_of(team).recipient_id,
+    ),
+    "invitations:resolve": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="db",
+        post_data=lambda o: {"resolution": "went_through"},
     ),
     "invitations:activity": Endpoint(
         GET,
@@ -294,6 +320,8 @@ def send(client: Client, name: str, method: str, url: str, objects: Objects, **e
     endpoint = MATRIX[name]
     if method == "GET":
         return client.get(url, endpoint.query(objects), headers=endpoint.headers, **extra)
+    if query := endpoint.post_query(objects):
+        url = f"{url.partition('?')[0]}?{urlencode(query)}"  # these objects' query, not url's
     return client.post(url, endpoint.post_data(objects), headers=endpoint.headers, **extra)
 
 
@@ -345,6 +373,7 @@ def request_keywords(name: str, method: str | None = None) -> list[str]:
         endpoint.query(recorder)
     if method in (None, "POST"):
         endpoint.post_data(recorder)
+        endpoint.post_query(recorder)
     return sorted(recorder.asked - SHARED_KWARGS - CHAT_VALUES)
 
 
@@ -389,7 +418,9 @@ def routes_by_name() -> dict[str | None, Route]:
 def url_for(name: str, objects: Objects) -> str:
     """The URL of `name` with the given team's object ids for whatever keywords it takes."""
     route = routes_by_name()[name]
-    return reverse(name, kwargs={keyword: objects[keyword] for keyword in route.kwargs})
+    url = reverse(name, kwargs={keyword: objects[keyword] for keyword in route.kwargs})
+    query = MATRIX[name].post_query(objects) if name in MATRIX else {}
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def object_endpoints() -> list[str]:

@@ -106,6 +106,8 @@ class World:
     listed_b: ListedInvitation
     sent_a: SentInvitation
     sent_b: SentInvitation
+    unconfirmed_a: InvitationEvent  # a chat whose answer was lost, to resolve
+    unconfirmed_b: InvitationEvent
 
     def objects_of(self, team: Team) -> dict[str, Any]:
         """What names `team`'s objects: each URL keyword, and the values request bodies and
@@ -114,13 +116,16 @@ class World:
         if team.pk == self.team_a.pk:
             account, membership = self.account_a, self.bob_membership
             listed, sent, chat = self.listed_a, self.sent_a, CHAT_WITH_A
+            unconfirmed = self.unconfirmed_a
         else:
             account, membership = self.account_b, self.charlie_membership
             listed, sent, chat = self.listed_b, self.sent_b, CHAT_WITH_B
+            unconfirmed = self.unconfirmed_b
         return chat | {
             "account_pk": account.pk,
             "membership_pk": membership.pk,
             "sent_pk": sent.pk,
+            "event_pk": unconfirmed.pk,
             "invitation_id": listed.invitation_id,
             "action": "accept",
             "team_slug": team.slug,

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from invitations.forms import submission_token_issue
 from invitations.models import InvitationDecision, ListedInvitation, SentInvitation, SentStatus
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import LinkedAccount, Role, Team
@@ -128,17 +129,18 @@ def _signed_in(user: User) -> Client:
 def test_parallel_sends_never_pass_the_accounts_daily_cap(
     api: CountingApi, account: LinkedAccount
 ) -> None:
-    def send(client: Client, number: int) -> Callable[[], int]:
+    def send(user: User, number: int) -> Callable[[], int]:
+        client = _signed_in(user)
         data = {
             "account": account.pk,
             "recipient_id": f"ACoRecipient{number}",
             "message": "Hello",
-            "submission": f"race-{number}",
+            "submission": submission_token_issue(team=account.team, user=user),
         }
         return lambda: client.post(reverse("invitations:send"), data).status_code
 
-    clients = [_signed_in(user) for user in _members(account.team)]
-    statuses = _all_at_once([send(client, n) for n, client in enumerate(clients)])
+    users = _members(account.team)
+    statuses = _all_at_once([send(user, n) for n, user in enumerate(users)])
 
     sends = [path for path in api.posts if path == "/api/v1/users/invite"]
     assert len(sends) == DAILY_CAP
@@ -155,10 +157,8 @@ def test_parallel_accepts_of_one_invitation_reach_the_api_once(
     ListedInvitation.objects.create(
         account=account, invitation_id="inv_shared", shared_secret="secret", inviter_name="Ada"
     )
-    url = reverse(
-        "invitations:decide",
-        kwargs={"account_pk": account.pk, "invitation_id": "inv_shared", "action": "accept"},
-    )
+    url = reverse("invitations:decide", kwargs={"account_pk": account.pk, "action": "accept"})
+    url += "?invitation=inv_shared"
 
     def accept(client: Client) -> Callable[[], int]:
         return lambda: client.post(url).status_code

@@ -4,7 +4,7 @@ import json
 import re
 from datetime import UTC
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import responses
@@ -91,7 +91,7 @@ def handle_calls() -> list[Any]:
 
 
 def decide_url(account: LinkedAccount, invitation_id: str, action: str) -> str:
-    return f"/inbox/{account.pk}/invitations/{invitation_id}/{action}/"
+    return f"/inbox/{account.pk}/invitations/{action}/?{urlencode({'invitation': invitation_id})}"
 
 
 def bulk_url(account: LinkedAccount) -> str:

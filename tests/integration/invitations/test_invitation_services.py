@@ -142,7 +142,7 @@ def test_it_records_a_send_with_its_usage_and_drops_email_off_linkedin(
         email="ada@example.com",
         message="Hi\r\nthere",
         actor=alice,
-    )
+    ).sent
     body = json.loads(responses.calls[0].request.body)
     assert body == {"provider_id": "ada", "account_id": "acc_ig", "message": "Hi\nthere"}
     assert (sent.invitation_id, sent.usage, sent.sent_by) == ("inv_s", 75, alice)
@@ -209,7 +209,7 @@ def test_the_same_form_submitted_twice_sends_one_invitation(
             message="",
             actor=alice,
             submission="token-1",
-        )
+        ).sent
     assert sent.invitation_id == "inv_once"
     assert len(responses.calls) == 1
     assert SentInvitation.objects.count() == 1
@@ -238,7 +238,7 @@ def test_a_failed_send_gives_its_cap_slot_and_token_back(
         message="",
         actor=alice,
         submission="token-2",
-    )
+    ).sent
     assert retried.invitation_id == "inv_2nd" and retried.status == SentStatus.PENDING
 
 

@@ -3,6 +3,7 @@ time element, and which rows get buttons."""
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from django.template import engines
@@ -22,15 +23,23 @@ IDS = [
     "ünïcødé-😀",
     "q?uery#frag",
     "sub-delims!$&'()*+,;=:@~",
+    "../../2/invitations/inv_9",
+    "..",
+    "%2e%2e",
+    "./.",
 ]
 
 
 @pytest.mark.parametrize("invitation_id", IDS)
 @pytest.mark.parametrize("action", ["accept", "decline"])
-def test_each_url_is_the_one_reverse_gives(invitation_id: str, action: str) -> None:
+def test_an_id_from_the_api_never_changes_the_url_acted_on(invitation_id: str, action: str) -> None:
+    """F7: resolved as a browser resolves it, the URL keeps the decide path of its account and
+    action, and names exactly the invitation in its query."""
     account = SimpleNamespace(pk=42)
-    expected = reverse("invitations:decide", args=[42, invitation_id, action])
-    assert DecideUrls(account)(invitation_id, action) == expected  # type: ignore[arg-type]
+    url = DecideUrls(account)(invitation_id, action)  # type: ignore[arg-type]
+    resolved = urlsplit(urljoin("https://dashboard.example/inbox/?account=42", url))
+    assert resolved.path == reverse("invitations:decide", args=[42, action])
+    assert parse_qs(resolved.query) == {"invitation": [invitation_id]}
 
 
 def render(when: datetime, precision: str) -> str:
@@ -64,5 +73,9 @@ def test_a_row_whose_other_attempt_failed_meanwhile_gets_its_buttons_back() -> N
     decision = Decision("inv_7", "accept", record, already_handled=True)
     row = RowView.decided(decision, "Ada", DecideUrls(SimpleNamespace(pk=42)))  # type: ignore[arg-type]
     assert row.state == "open"
-    assert row.accept_url == reverse("invitations:decide", args=[42, "inv_7", "accept"])
-    assert row.decline_url == reverse("invitations:decide", args=[42, "inv_7", "decline"])
+    assert (
+        row.accept_url == reverse("invitations:decide", args=[42, "accept"]) + "?invitation=inv_7"
+    )
+    assert (
+        row.decline_url == reverse("invitations:decide", args=[42, "decline"]) + "?invitation=inv_7"
+    )
