@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 from django.db import connection
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench.stats import counting_the_wire, median
+from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
 from postpress_dashboard.teams.models import LinkedAccount
@@ -51,7 +53,12 @@ def _timed(call: Callable[[], object]) -> float:
 
 def bare_client(base_url: str, api_key: str) -> PostpressClient:
     """A client of its own (own pooled session), as a script calling the API would use."""
-    return PostpressClient(base_url=base_url, api_key=api_key, session=requests.Session())
+    return PostpressClient(
+        base_url=base_url,
+        api_key=api_key,
+        session=requests.Session(),
+        host_policy=HostPolicy.of(["127.0.0.1", "localhost"], allow_loopback_http=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,8 @@ def decisions(client: Client, bare: PostpressClient, account: LinkedAccount) -> 
     others, _ = _open_ids(bare, account, count, cursor)
 
     def decide(invitation_id: str) -> bytes:
-        url = reverse("invitations:decide", args=[account.pk, invitation_id, "accept"])
+        url = reverse("invitations:decide", args=[account.pk, "accept"])
+        url += f"?{urlencode({'invitation': invitation_id})}"
         response = client.post(url, **HTMX)  # type: ignore[arg-type]
         assert response.status_code == 200, response.status_code
         assert b"inbox-outcome success" in response.content, response.content[:800]

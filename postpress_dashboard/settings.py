@@ -215,11 +215,16 @@ FIELD_ENCRYPTION_KEYS = [key.strip() for key in FIELD_ENCRYPTION_KEYS if key.str
 POSTPRESS_DEFAULT_BASE_URL = env.str(
     "POSTPRESS_DEFAULT_BASE_URL", default="https://api.postpress.ai/api/v1"
 )
-# Hosts a team's base URL may point at: the API key goes wherever the base URL says. Plain http
-# is accepted for loopback hosts only (the local sandbox).
+# Hosts a team's base URL may point at: the API key goes wherever the base URL says (the rule:
+# postpress_dashboard/postpress/base_url.py). Production's default has no loopback host, so
+# "Test connection" cannot probe the dashboard's own machine. Plain http is accepted only for
+# loopback hosts, and only while POSTPRESS_ALLOW_LOOPBACK_HTTP is on (the local sandbox: the
+# demo, development and the tests).
 POSTPRESS_ALLOWED_HOSTS = env.list(
-    "POSTPRESS_ALLOWED_HOSTS", default=["api.postpress.ai", "127.0.0.1", "localhost"]
+    "POSTPRESS_ALLOWED_HOSTS",
+    default=["api.postpress.ai"] if PRODUCTION else ["api.postpress.ai", "127.0.0.1", "localhost"],
 )
+POSTPRESS_ALLOW_LOOPBACK_HTTP = env.bool("POSTPRESS_ALLOW_LOOPBACK_HTTP", default=not PRODUCTION)
 POSTPRESS_CONNECT_TIMEOUT = env.float("POSTPRESS_CONNECT_TIMEOUT", default=3.05)
 POSTPRESS_READ_TIMEOUT = env.float("POSTPRESS_READ_TIMEOUT", default=10.0)
 POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", default=120.0)

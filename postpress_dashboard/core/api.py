@@ -1,7 +1,8 @@
-"""Builds PostpressClient instances with the timeouts configured in settings."""
+"""Builds PostpressClient instances with the timeouts and host rule from settings."""
 
 from django.conf import settings
 
+from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient, Timeouts
 
 
@@ -14,5 +15,18 @@ def configured_timeouts() -> Timeouts:
     )
 
 
+def configured_host_policy() -> HostPolicy:
+    """Where the API key may go: read by the Settings form, create_team and every client."""
+    return HostPolicy.of(
+        settings.POSTPRESS_ALLOWED_HOSTS,
+        allow_loopback_http=settings.POSTPRESS_ALLOW_LOOPBACK_HTTP,
+    )
+
+
 def build_client(*, base_url: str, api_key: str) -> PostpressClient:
-    return PostpressClient(base_url=base_url, api_key=api_key, timeouts=configured_timeouts())
+    return PostpressClient(
+        base_url=base_url,
+        api_key=api_key,
+        timeouts=configured_timeouts(),
+        host_policy=configured_host_policy(),
+    )

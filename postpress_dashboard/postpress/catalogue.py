@@ -319,7 +319,39 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
         "The provider is limiting requests from this account. Wait before trying again.",
         retryable=True,
     ),
+    # Refused before any connection (base_url.py): nothing was sent.
+    "client/host_not_allowed": _admin(
+        "The team's postpress address is not one the API key may be sent to (an unlisted host, "
+        "or plain http). Ask a team admin to correct it in Settings."
+    ),
 }
+
+# Why a base URL is refused (base_url.py), for the Settings form and create_team.
+# ``{allowed}`` is the list of allowed hosts.
+BASE_URL_PROBLEMS: dict[str, str] = {
+    "not_a_url": "Enter a valid URL, such as https://api.postpress.ai/api/v1.",
+    "characters": (
+        "The address may contain only plain letters, digits and the usual URL punctuation: no "
+        "spaces, backslashes, @ (user names), % escapes, ? or #, and no accented or non-Latin "
+        "characters."
+    ),
+    "scheme": "The address must start with https://.",
+    "host": (
+        "The host must be a plain name such as api.postpress.ai (without a trailing dot), an "
+        "IPv4 address written as four decimal numbers, or a bracketed IPv6 address."
+    ),
+    "port": "The port must be a number from 1 to 65535.",
+    "path": "The path after the host contains characters a postpress address never has.",
+    "host_not_allowed": (
+        "The API key is sent to this address, so it must be on an allowed host ({allowed}; "
+        "set POSTPRESS_ALLOWED_HOSTS to change the list)."
+    ),
+    "plain_http": (
+        "Use https: the API key must not travel unencrypted (plain http is allowed only for "
+        "a local sandbox on a loopback host, when POSTPRESS_ALLOW_LOOPBACK_HTTP is on)."
+    ),
+}
+
 
 # Unknown error types fall back by HTTP status, then by status class.
 STATUS_FALLBACKS: dict[int, CatalogueEntry] = {

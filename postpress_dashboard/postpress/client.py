@@ -6,7 +6,9 @@ Wire format, timeouts and retries follow the API documentation (docs/api-client.
 - start-chat streams a multipart body from files on disk;
 - GET and DELETE are retried on connection errors, timeouts, 429, 502, 503, 504 and a 500
   ``errors/provider_error``; a POST only when the connection was never established, so an
-  action is never done twice.
+  action is never done twice;
+- the key goes only to a base URL the host policy allows (base_url.py), checked before any
+  connection whatever was stored.
 """
 
 import logging
@@ -24,9 +26,16 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from postpress_dashboard.postpress import parsing
+from postpress_dashboard.postpress.base_url import (
+    DEFAULT_HOST_POLICY,
+    BaseUrlRefused,
+    HostPolicy,
+    check_base_url,
+)
 from postpress_dashboard.postpress.errors import (
     AuthenticationError,
     NotFoundError,
+    NotSentError,
     PostpressConnectionError,
     PostpressError,
     ProtocolError,
@@ -107,8 +116,10 @@ class PostpressClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        host_policy: HostPolicy = DEFAULT_HOST_POLICY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.host_policy = host_policy
         self._api_key = api_key
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
@@ -188,6 +199,7 @@ class PostpressClient:
         if not _usable_api_key(self._api_key):
             # requests would put the key in an exception message, or fail on encoding it.
             raise AuthenticationError(error_type="client/invalid_api_key")
+        self._check_base_url()
         deadline = self._clock() + self.timeouts.total
         for attempt in range(self.retry.max_retries + 1):
             last_attempt = attempt == self.retry.max_retries
@@ -204,6 +216,15 @@ class PostpressClient:
                     return call.done_when_gone
                 raise
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _check_base_url(self) -> None:
+        """Refuse, before any connection, a base URL the key may not go to: the form checks
+        what is stored, but a row written another way (or before a rule was added) is not."""
+        try:
+            check_base_url(self.base_url, self.host_policy)
+        except BaseUrlRefused as refused:
+            error_type = "client/invalid_base_url" if refused.syntax else "client/host_not_allowed"
+            raise NotSentError(error_type=error_type) from None
 
     def _attempt[T](self, call: _Call[T], deadline: float) -> T:
         try:

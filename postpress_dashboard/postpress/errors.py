@@ -122,6 +122,15 @@ class ProtocolError(PostpressError):
     """An answer that is not what the contract promises: HTML, broken JSON, missing fields."""
 
 
+class NotSentError(PostpressError):
+    """Refused before any connection, so nothing was sent: a base URL the API key may not go
+    to (``client/host_not_allowed``) or that is not a usable URL (``client/invalid_base_url``)."""
+
+    @property
+    def unconfirmed(self) -> bool:
+        return False  # a definite refusal: the request never left
+
+
 _CATEGORY_BY_STATUS: dict[int, type[PostpressError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,

@@ -1,15 +1,15 @@
 """Settings forms: they validate, the services change things."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import URLValidator
 
+from postpress_dashboard.core.api import configured_host_policy
+from postpress_dashboard.postpress.base_url import BaseUrlRefused, check_base_url
 from postpress_dashboard.teams.models import (
     DEFAULT_CAPS,
     MIN_API_KEY_LENGTH,
@@ -21,7 +21,6 @@ from postpress_dashboard.teams.models import (
 from postpress_dashboard.teams.services import AccountFields
 
 MAX_CAP = 1000
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class TeamForm(forms.Form):
@@ -34,18 +33,11 @@ class TeamForm(forms.Form):
     )
 
     def clean_base_url(self) -> str:
-        base_url = str(self.cleaned_data["base_url"]).rstrip("/")
-        parts = urlsplit(base_url)
-        host = parts.hostname or ""
-        if host not in settings.POSTPRESS_ALLOWED_HOSTS:
-            allowed = ", ".join(settings.POSTPRESS_ALLOWED_HOSTS)
-            raise forms.ValidationError(
-                f"The API key is sent to this address, so it must be on an allowed host "
-                f"({allowed}; set POSTPRESS_ALLOWED_HOSTS to change the list)."
-            )
-        if parts.scheme != "https" and host not in LOOPBACK_HOSTS:
-            raise forms.ValidationError("Use https: the API key must not travel unencrypted.")
-        return base_url
+        # The same rule the client applies before sending the key (postpress/base_url.py).
+        try:
+            return check_base_url(str(self.cleaned_data["base_url"]), configured_host_policy())
+        except BaseUrlRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
 
 class ApiKeyForm(forms.Form):

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
 
@@ -21,5 +22,7 @@ class LiveSandbox:
 
     def client(self, *, api_key: str | None = None) -> PostpressClient:
         return PostpressClient(
-            base_url=self.sandbox.base_url, api_key=api_key or self.sandbox.api_key
+            base_url=self.sandbox.base_url,
+            api_key=api_key or self.sandbox.api_key,
+            host_policy=HostPolicy.of(["127.0.0.1"], allow_loopback_http=True),
         )

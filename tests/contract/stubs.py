@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import responses
 from requests import PreparedRequest
 
+from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient
 
 BASE_URL = "https://api.example.test/api/v1"
@@ -96,7 +97,11 @@ class StubbedApi:
             )
 
     def client(self, *, api_key: str | None = None) -> PostpressClient:
-        return PostpressClient(base_url=BASE_URL, api_key=api_key or API_KEY)
+        return PostpressClient(
+            base_url=BASE_URL,
+            api_key=api_key or API_KEY,
+            host_policy=HostPolicy.of(["api.example.test"], allow_loopback_http=False),
+        )
 
     def _checked(self, handler: Any) -> Any:
         def callback(request: PreparedRequest) -> Answer:

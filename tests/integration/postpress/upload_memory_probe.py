@@ -12,6 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.schemas import NewChat, Upload
 
@@ -47,7 +48,9 @@ def main(size_mib: int) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), DiscardingHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     client = PostpressClient(
-        base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1", api_key="probe-key"
+        base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1",
+        api_key="probe-key",
+        host_policy=HostPolicy.of(["127.0.0.1"], allow_loopback_http=True),
     )
     with tempfile.TemporaryDirectory() as folder:
         small, large = Path(folder, "small.bin"), Path(folder, "large.bin")

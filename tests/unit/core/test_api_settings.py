@@ -1,4 +1,4 @@
-"""Clients built by the dashboard use the timeouts from settings."""
+"""Clients built by the dashboard use the timeouts and host rule from settings."""
 
 from pytest_django.fixtures import Settings
 
@@ -14,3 +14,19 @@ def test_it_builds_clients_with_the_configured_timeouts(settings: Settings) -> N
     assert client.base_url == "https://api.example.test/v1"
     assert (client.timeouts.connect, client.timeouts.read) == (1.5, 7)
     assert (client.timeouts.upload_read, client.timeouts.total) == (90, 20)
+
+
+def test_f1_f12_it_builds_clients_with_the_host_rule_from_settings(settings: Settings) -> None:
+    settings.POSTPRESS_ALLOWED_HOSTS = ["API.example.test", "127.0.0.1"]
+    settings.POSTPRESS_ALLOW_LOOPBACK_HTTP = False
+    client = build_client(base_url="https://api.example.test/v1/", api_key="k")
+    assert client.host_policy.allowed_hosts == frozenset({"api.example.test", "127.0.0.1"})
+    assert client.host_policy.allow_loopback_http is False
+
+
+def test_f12_development_and_the_tests_allow_the_local_sandbox_over_http(
+    settings: Settings,
+) -> None:
+    # The demo (make demo) points its teams at http://127.0.0.1:<port>/api/v1.
+    assert settings.POSTPRESS_ALLOW_LOOPBACK_HTTP is True
+    assert {"127.0.0.1", "localhost"} <= set(settings.POSTPRESS_ALLOWED_HOSTS)

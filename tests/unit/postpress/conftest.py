@@ -6,7 +6,7 @@ import pytest
 import responses
 
 from postpress_dashboard.postpress.client import PostpressClient
-from tests.unit.postpress.support import API_KEY, BASE_URL
+from tests.unit.postpress.support import API_KEY, BASE_URL, HOST_POLICY
 
 
 @pytest.fixture
@@ -22,4 +22,6 @@ def recorded_sleeps() -> list[float]:
 
 @pytest.fixture
 def postpress(recorded_sleeps: list[float]) -> PostpressClient:
-    return PostpressClient(base_url=BASE_URL, api_key=API_KEY, sleep=recorded_sleeps.append)
+    return PostpressClient(
+        base_url=BASE_URL, api_key=API_KEY, sleep=recorded_sleeps.append, host_policy=HOST_POLICY
+    )

@@ -39,7 +39,7 @@ from postpress_dashboard.postpress.errors import (
     UpstreamError,
 )
 from postpress_dashboard.postpress.schemas import InvitationAction, NewChat, Provider
-from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, INVITATION_ID
+from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, HOST_POLICY, INVITATION_ID
 
 SEND_URL = f"{BASE_URL}/users/invite"
 LIST_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/received") + r"(\?.*)?$")
@@ -330,6 +330,7 @@ def test_it_reports_a_call_that_got_no_answer_as_a_connection_error(api, excepti
         api_key=API_KEY,
         retry=RetryPolicy(max_retries=0),
         sleep=lambda _: None,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, body=exception)
 
@@ -369,6 +370,7 @@ def closed_port_client(recorded_sleeps: list[float]) -> PostpressClient:
         api_key=API_KEY,
         session=session,
         sleep=recorded_sleeps.append,
+        host_policy=HOST_POLICY,
     )
 
 
@@ -613,7 +615,9 @@ def test_it_refuses_to_follow_a_redirect(api, postpress):
     ids=["no-scheme", "no-host", "unsupported-scheme"],
 )
 def test_it_reports_an_unusable_base_url_as_such_without_retrying(base_url, recorded_sleeps):
-    postpress = PostpressClient(base_url=base_url, api_key=API_KEY, sleep=recorded_sleeps.append)
+    postpress = PostpressClient(
+        base_url=base_url, api_key=API_KEY, sleep=recorded_sleeps.append, host_policy=HOST_POLICY
+    )
 
     error = failure_of(lambda: postpress.list_received_invitations(account_id=ACCOUNT_ID))
 
@@ -744,7 +748,7 @@ def test_it_keeps_the_api_key_out_of_the_json_it_sends(api, postpress):
     ids=["space", "line-break", "en-dash", "empty"],
 )
 def test_a_key_no_header_can_carry_fails_before_any_request_without_echoing_it(api, api_key):
-    postpress = PostpressClient(base_url=BASE_URL, api_key=api_key)
+    postpress = PostpressClient(base_url=BASE_URL, api_key=api_key, host_policy=HOST_POLICY)
 
     error = failure_of(lambda: send(postpress))
 

@@ -40,7 +40,7 @@ from postpress_dashboard.postpress.schemas import (
     Provider,
     Upload,
 )
-from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, INVITATION_ID
+from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, HOST_POLICY, INVITATION_ID
 
 LIST_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/received") + r"(\?.*)?$")
 CANCEL_URL = re.compile(re.escape(f"{BASE_URL}/users/invite/sent/{INVITATION_ID}") + r"(\?.*)?$")
@@ -363,6 +363,7 @@ def test_it_fails_at_once_when_retry_after_exceeds_a_custom_longest_wait(api, re
         api_key=API_KEY,
         retry=RetryPolicy(max_retry_after=1.5),
         sleep=recorded_sleeps.append,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, **rate_limited("2"))
 
@@ -391,6 +392,7 @@ def test_it_does_not_wait_for_retry_after_beyond_the_total_budget(api, recorded_
         timeouts=Timeouts(total=5.0),
         sleep=recorded_sleeps.append,
         clock=lambda: 0.0,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, **rate_limited("8"))
 
@@ -538,6 +540,7 @@ def test_it_backs_off_exponentially_with_full_jitter(api, recorded_sleeps, upper
         retry=RetryPolicy(max_retries=4, backoff_base=0.25),
         timeouts=Timeouts(total=1000.0),
         sleep=recorded_sleeps.append,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, json=UNAVAILABLE, status=503)
 
@@ -571,6 +574,7 @@ def test_its_real_jittered_backoff_stays_within_the_exponential_bounds(api, seed
         retry=RetryPolicy(max_retries=6, backoff_base=0.5),
         timeouts=Timeouts(total=1000.0),
         sleep=sleeps.append,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, json=UNAVAILABLE, status=503)
 
@@ -590,6 +594,7 @@ def test_it_retries_at_most_max_retries_times(api, recorded_sleeps, max_retries)
         retry=RetryPolicy(max_retries=max_retries),
         timeouts=Timeouts(total=1000.0),
         sleep=recorded_sleeps.append,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, json=UNAVAILABLE, status=503)
 
@@ -621,6 +626,7 @@ def test_it_starts_no_retry_past_the_total_budget(api, upper_bound_random):
         retry=RetryPolicy(max_retries=10, backoff_base=1.0),
         sleep=clock.sleep,
         clock=clock,
+        host_policy=HOST_POLICY,
     )
 
     error = failure_of(lambda: list_page(postpress))
@@ -645,6 +651,7 @@ def test_no_attempt_begins_after_the_total_budget_whatever_the_jitter(api, seed,
         retry=RetryPolicy(max_retries=50, backoff_base=1.0),
         sleep=clock.sleep,
         clock=clock,
+        host_policy=HOST_POLICY,
     )
 
     failure_of(lambda: list_page(postpress))
@@ -664,6 +671,7 @@ def test_it_shortens_the_read_timeout_to_what_is_left_of_the_budget(api, upper_b
         timeouts=Timeouts(connect=3.05, read=10.0, total=25.0),
         sleep=clock.sleep,
         clock=clock,
+        host_policy=HOST_POLICY,
     )
 
     failure_of(lambda: list_page(postpress))
@@ -705,7 +713,11 @@ def test_it_sends_through_the_session_it_was_given(api):
     session = requests.Session()
     session.headers["X-Trace"] = "given-session"
     postpress = PostpressClient(
-        base_url=BASE_URL, api_key=API_KEY, session=session, sleep=lambda _: None
+        base_url=BASE_URL,
+        api_key=API_KEY,
+        session=session,
+        sleep=lambda _: None,
+        host_policy=HOST_POLICY,
     )
     api.add("GET", LIST_URL, json=EMPTY_PAGE)
 
@@ -748,6 +760,7 @@ def test_the_connect_timeout_of_a_late_attempt_is_shortened_to_the_budget(api):
         timeouts=Timeouts(connect=5.0, read=10.0, total=20.0),
         sleep=clock.sleep,
         clock=clock,
+        host_policy=HOST_POLICY,
     )
 
     failure_of(lambda: list_page(postpress))

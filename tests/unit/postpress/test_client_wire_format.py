@@ -34,7 +34,14 @@ from postpress_dashboard.postpress.schemas import (
     SalesNavigatorOptions,
     Upload,
 )
-from tests.unit.postpress.support import ACCOUNT_ID, API_KEY, BASE_URL, HOST, INVITATION_ID
+from tests.unit.postpress.support import (
+    ACCOUNT_ID,
+    API_KEY,
+    BASE_URL,
+    HOST,
+    HOST_POLICY,
+    INVITATION_ID,
+)
 
 INVITATION_LIST = {
     "object": "InvitationList",
@@ -229,7 +236,9 @@ def test_it_sends_the_api_key_and_accepts_json_on_every_endpoint(api, postpress,
 def test_it_puts_each_endpoint_path_under_the_base_url(api, base_url, prefix, endpoint):
     method, path, status, answer, call = endpoint
     api.add(method, re.compile(re.escape(HOST) + ".*"), json=answer, status=status)
-    postpress = PostpressClient(base_url=base_url, api_key=API_KEY, sleep=lambda _: None)
+    postpress = PostpressClient(
+        base_url=base_url, api_key=API_KEY, sleep=lambda _: None, host_policy=HOST_POLICY
+    )
 
     call(postpress)
 
@@ -888,7 +897,11 @@ def test_it_streams_the_multipart_body_from_disk_rather_than_building_bytes(api,
     session = requests.Session()
     session.mount("https://", adapter)
     postpress = PostpressClient(
-        base_url=BASE_URL, api_key=API_KEY, session=session, sleep=lambda _: None
+        base_url=BASE_URL,
+        api_key=API_KEY,
+        session=session,
+        sleep=lambda _: None,
+        host_policy=HOST_POLICY,
     )
     big = write(tmp_path, "big.bin", b"y" * 100_000)
     api.add("POST", CHATS_URL, json=CHAT_STARTED, status=201)
