@@ -1,5 +1,6 @@
 """Invitation forms: they validate; the services send and withdraw."""
 
+import re
 from typing import Any
 from uuid import uuid4
 
@@ -151,6 +152,12 @@ class SentFilterForm(forms.Form):
     )
 
 
+def parse_database_id(text: str) -> int | None:
+    """The id a form value names, or None when no row could have it: at most 18 digits keeps
+    it within a BigAutoField, so the database is never asked about an overflowing number."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
 class IdListField(forms.Field):
     """Several integer ids posted under one name."""
 
@@ -159,13 +166,12 @@ class IdListField(forms.Field):
     def to_python(self, value: Any) -> list[int]:
         if not value:
             return []
-        try:
-            ids = [int(item) for item in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError("The list of invitations was not understood.") from None
+        ids = [parse_database_id(item) if isinstance(item, str) else None for item in value]
+        if None in ids:
+            raise forms.ValidationError("The list of invitations was not understood.")
         if len(ids) > MAX_BULK_WITHDRAW:
             raise forms.ValidationError(f"At most {MAX_BULK_WITHDRAW} invitations at once.")
-        return ids
+        return [item for item in ids if item is not None]
 
 
 class BulkWithdrawForm(forms.Form):
