@@ -229,6 +229,8 @@ POSTPRESS_CONNECT_TIMEOUT = env.float("POSTPRESS_CONNECT_TIMEOUT", default=3.05)
 POSTPRESS_READ_TIMEOUT = env.float("POSTPRESS_READ_TIMEOUT", default=10.0)
 POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", default=120.0)
 POSTPRESS_TOTAL_BUDGET = env.float("POSTPRESS_TOTAL_BUDGET", default=25.0)
+# The largest answer read from the API (bytes); a larger one is refused, not held in memory.
+POSTPRESS_MAX_RESPONSE_BYTES = env.int("POSTPRESS_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 
 # Chat uploads, checked while the upload streams in. The defaults let a 200 MB video through.
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)

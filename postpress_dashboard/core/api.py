@@ -1,4 +1,4 @@
-"""Builds PostpressClient instances with the timeouts and host rule from settings."""
+"""Builds PostpressClient instances with the timeouts, host rule and bounds from settings."""
 
 from django.conf import settings
 
@@ -29,4 +29,5 @@ def build_client(*, base_url: str, api_key: str) -> PostpressClient:
         api_key=api_key,
         timeouts=configured_timeouts(),
         host_policy=configured_host_policy(),
+        max_response_bytes=settings.POSTPRESS_MAX_RESPONSE_BYTES,
     )

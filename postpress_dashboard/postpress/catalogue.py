@@ -7,6 +7,7 @@ envelope (no connection, an HTML page from a proxy, broken JSON) are keyed ``cli
 Unknown types fall back to an entry for their HTTP status.
 """
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -324,6 +325,21 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
         "The team's postpress address is not one the API key may be sent to (an unlisted host, "
         "or plain http). Ask a team admin to correct it in Settings."
     ),
+    # An answer arrived but the client would not use it: the request itself may have been done.
+    "client/response_too_large": _service(
+        "postpress's answer was far larger than expected and was not read. What you sent may "
+        "have gone through: check before sending it again. " + _SUPPORT,
+        retryable=False,
+    ),
+    "client/too_many_items": _service(
+        "postpress's answer held more items than were asked for and was not used. " + _SUPPORT,
+        retryable=False,
+    ),
+    "client/invalid_fields": _service(
+        "postpress's answer held values the dashboard cannot use. What you sent may have gone "
+        "through: check before sending it again. " + _SUPPORT,
+        retryable=False,
+    ),
 }
 
 # Why a base URL is refused (base_url.py), for the Settings form and create_team.
@@ -351,6 +367,17 @@ BASE_URL_PROBLEMS: dict[str, str] = {
         "a local sandbox on a loopback host, when POSTPRESS_ALLOW_LOOPBACK_HTTP is on)."
     ),
 }
+
+
+def try_again_in(seconds: float) -> str:
+    """How long to wait, rounded up: seconds under a minute, minutes under an hour, else hours."""
+    if seconds >= 3600:
+        count, unit = math.ceil(seconds / 3600), "hour"
+    elif seconds >= 60:
+        count, unit = math.ceil(seconds / 60), "minute"
+    else:
+        count, unit = max(1, math.ceil(seconds)), "second"
+    return f"You can try again in {count} {unit}{'s' if count != 1 else ''}."
 
 
 # Unknown error types fall back by HTTP status, then by status class.

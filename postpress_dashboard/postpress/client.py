@@ -8,9 +8,12 @@ Wire format, timeouts and retries follow the API documentation (docs/api-client.
   ``errors/provider_error``; a POST only when the connection was never established, so an
   action is never done twice;
 - the key goes only to a base URL the host policy allows (base_url.py), checked before any
-  connection whatever was stored.
+  connection whatever was stored;
+- an answer's body is read in chunks within the call's time budget and up to
+  ``max_response_bytes``; parsing.py validates what it holds.
 """
 
+import functools
 import logging
 import random
 import threading
@@ -55,6 +58,10 @@ from postpress_dashboard.postpress.schemas import (
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
+# No answer of the API comes near this; a larger one is refused rather than held in memory.
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# Bytes asked of the socket at a time: each read returns what has arrived, up to this.
+READ_CHUNK_BYTES = 64 * 1024
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 # No retry starts with less time than this left in the budget.
 MIN_ATTEMPT_SECONDS = 0.5
@@ -65,7 +72,9 @@ class Timeouts:
     connect: float = 3.05
     read: float = 10.0
     upload_read: float = 120.0  # start-chat may forward large files
-    total: float = 25.0  # no page waits longer on the API, retries and waits included
+    # No page waits longer on the API: connecting, sending, reading the answer's body, retries
+    # and waits included. Uploads excepted: see PostpressClient._body_deadline.
+    total: float = 25.0
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,11 @@ class PostpressClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         host_policy: HostPolicy = DEFAULT_HOST_POLICY,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.host_policy = host_policy
+        self.max_response_bytes = max_response_bytes
         self._api_key = api_key
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
@@ -142,9 +153,9 @@ class PostpressClient:
             params["limit"] = limit
         if cursor:
             params["cursor"] = cursor
-        return self._call(
-            _Call("GET", "/users/invite/received", True, parsing.invitation_page, params=params)
-        )
+        # The API may answer with at most what was asked for (its own default is 10).
+        parse = functools.partial(parsing.invitation_page, max_items=limit or MAX_PAGE_SIZE)
+        return self._call(_Call("GET", "/users/invite/received", True, parse, params=params))
 
     def handle_received_invitation(
         self,
@@ -236,13 +247,64 @@ class PostpressClient:
             if call.idempotent or _never_connected(exc):
                 raise _Retryable(error) from None
             raise error from None
-        if response.status_code >= 400:
-            raise self._response_error(call, response)
+        answer = self._answer(call, response, self._body_deadline(call, deadline))
+        if answer.status >= 400:
+            raise self._response_error(call, answer)
         try:
-            return call.parse(parsing.json_body(response))
+            return call.parse(parsing.json_body(answer))
         except ProtocolError as error:
+            error.status = answer.status
+            raise
+
+    def _body_deadline(self, call: _Call[Any], deadline: float) -> float:
+        """When the answer's body must have arrived: within the call's budget; for an upload,
+        whose sending may rightly outlast the budget, also until a read timeout after its
+        headers arrived, whichever is later."""
+        if call.multipart:
+            return max(deadline, self._clock() + self.timeouts.read)
+        return deadline
+
+    def _answer(
+        self, call: _Call[Any], response: requests.Response, deadline: float
+    ) -> parsing.Answer:
+        """The answer with its body, read in chunks up to the size bound and the deadline."""
+        try:
+            body = self._read_body(response, deadline)
+        except PostpressConnectionError as error:
+            response.close()  # what is left of the body is not wanted: drop the connection
+            # The request arrived: only a GET or DELETE may be asked again.
+            raise (_Retryable(error) if call.idempotent else error) from None
+        except ProtocolError as error:
+            response.close()
             error.status = response.status_code
             raise
+        return parsing.Answer(response.status_code, response.headers, body)
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_response_bytes:
+            raise ProtocolError(error_type="client/response_too_large")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            # A read waits at most the read timeout for the next bytes; an answer trickling
+            # in byte by byte is stopped here, at the deadline.
+            if self._clock() > deadline:
+                raise PostpressConnectionError(error_type="client/timeout")
+            try:
+                # read1: whatever has arrived (up to a chunk), rather than waiting for a full one.
+                chunk = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                raise PostpressConnectionError(error_type="client/timeout") from None
+            except (urllib3.exceptions.HTTPError, OSError):
+                # Cut off, reset, or a body that does not decode (gzip): the answer is lost.
+                raise PostpressConnectionError(error_type="client/connection_reset") from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise ProtocolError(error_type="client/response_too_large")
+            chunks.append(chunk)
 
     def _send(self, call: _Call[Any], deadline: float) -> requests.Response:
         headers = {"X-API-KEY": self._api_key, "accept": "application/json"}
@@ -265,6 +327,7 @@ class PostpressClient:
                 headers=headers,
                 timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
+                stream=True,  # the body is read by _read_body, within its bounds
             )
 
     def _body(self, call: _Call[Any]) -> AbstractContextManager[Any]:
@@ -275,8 +338,8 @@ class PostpressClient:
     def _http(self) -> requests.Session:
         return self._session or thread_session()
 
-    def _response_error(self, call: _Call[Any], response: requests.Response) -> Exception:
-        error = parsing.error_from_response(response)
+    def _response_error(self, call: _Call[Any], answer: parsing.Answer) -> Exception:
+        error = parsing.error_from_answer(answer)
         if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
             return error  # waiting that long would hold the page: fail now and say how long
         if call.idempotent and _is_retryable_status(error):

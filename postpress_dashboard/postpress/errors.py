@@ -5,9 +5,12 @@ the words for a person in the catalogue. A handful of subclasses group errors by
 callers can catch "the key is wrong" or "slow down" without knowing 79 types.
 """
 
-import math
-
-from postpress_dashboard.postpress.catalogue import CatalogueEntry, FixableBy, entry_for
+from postpress_dashboard.postpress.catalogue import (
+    CatalogueEntry,
+    FixableBy,
+    entry_for,
+    try_again_in,
+)
 
 # Failures raised before any byte of the request left: nothing can have been done.
 NEVER_SENT_TYPES = frozenset(
@@ -78,8 +81,7 @@ class PostpressError(Exception):
     def user_message(self) -> str:
         parts = [self.entry.message]
         if self.retry_after:
-            seconds = math.ceil(self.retry_after)
-            parts.append(f"You can try again in {seconds} second{'s' if seconds != 1 else ''}.")
+            parts.append(try_again_in(self.retry_after))
         # Support can only trace a failure on their side with the request id.
         if self.instance and self.fixable_by in (FixableBy.SERVICE, FixableBy.PROVIDER):
             parts.append(f"Request id: {self.instance}.")

@@ -1,4 +1,4 @@
-"""Clients built by the dashboard use the timeouts and host rule from settings."""
+"""Clients built by the dashboard use the timeouts, host rule and bounds from settings."""
 
 from pytest_django.fixtures import Settings
 
@@ -30,3 +30,9 @@ def test_f12_development_and_the_tests_allow_the_local_sandbox_over_http(
     # The demo (make demo) points its teams at http://127.0.0.1:<port>/api/v1.
     assert settings.POSTPRESS_ALLOW_LOOPBACK_HTTP is True
     assert {"127.0.0.1", "localhost"} <= set(settings.POSTPRESS_ALLOWED_HOSTS)
+
+
+def test_f9_it_builds_clients_with_the_answer_size_bound_from_settings(settings: Settings) -> None:
+    settings.POSTPRESS_MAX_RESPONSE_BYTES = 12345
+    client = build_client(base_url="https://api.example.test/v1/", api_key="k")
+    assert client.max_response_bytes == 12345
