@@ -123,7 +123,8 @@ def _check_file(uploaded: UploadedFile, field: str, label: str) -> CheckedFile:
         raise forms.ValidationError(
             f"“{name}” is a {kind.name} file. {label} takes {TAKES[field]}."
         )
-    return CheckedFile(uploaded=uploaded, kind=kind, name=name)
+    # Sent under a name of the kind it is, whatever extension it came with (F20).
+    return CheckedFile(uploaded=uploaded, kind=kind, name=kind.file_name(name))
 
 
 class ChatStartForm(forms.Form):

@@ -87,34 +87,53 @@ class Kind:
     name: str
     content_type: str
     family: str  # image, audio, video, document, archive
+    extensions: tuple[str, ...]  # the first is the one a file name gets when it has none
+
+    def file_name(self, name: str) -> str:
+        """`name` with an extension of this kind: the provider and the recipient go by the
+        name, so "evil.html" sent as a PDF leaves as "evil.pdf"."""
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and extension.lower() in self.extensions:
+            return name
+        stem = stem if dot and stem else name
+        return f"{stem[: MAX_NAME_LENGTH - len(self.extensions[0]) - 1]}.{self.extensions[0]}"
+
+
+# Office Open XML and OpenDocument files are ZIP archives inside.
+ZIP_EXTENSIONS = ("zip", "docx", "xlsx", "pptx", "odt", "ods", "odp")
 
 
 def sniff(head: bytes) -> Kind | None:
     """The kind of file these first bytes (at least 16) belong to, or None."""
     if head.startswith(b"%PDF-"):
-        return Kind("PDF", "application/pdf", "document")
+        return Kind("PDF", "application/pdf", "document", ("pdf",))
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Kind("PNG", "image/png", "image")
+        return Kind("PNG", "image/png", "image", ("png",))
     if head.startswith(b"\xff\xd8\xff"):
-        return Kind("JPEG", "image/jpeg", "image")
+        return Kind("JPEG", "image/jpeg", "image", ("jpg", "jpeg", "jpe"))
     if head.startswith((b"GIF87a", b"GIF89a")):
-        return Kind("GIF", "image/gif", "image")
+        return Kind("GIF", "image/gif", "image", ("gif",))
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Kind("WebP", "image/webp", "image")
+        return Kind("WebP", "image/webp", "image", ("webp",))
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return Kind("WAV", "audio/wav", "audio")
+        return Kind("WAV", "audio/wav", "audio", ("wav",))
     if head.startswith(b"OggS"):
-        return Kind("Ogg", "audio/ogg", "audio")
+        return Kind("Ogg", "audio/ogg", "audio", ("ogg", "oga", "opus"))
     if head.startswith(b"ID3") or _mp3_frame(head):
-        return Kind("MP3", "audio/mpeg", "audio")
+        return Kind("MP3", "audio/mpeg", "audio", ("mp3",))
     if head[4:8] == b"ftyp":
         return _iso_media(head[8:12])
     if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return Kind("WebM", "video/webm", "video")
+        return Kind("WebM", "video/webm", "video", ("webm",))
     if head.startswith(b"PK\x03\x04"):
-        return Kind("ZIP or Office document", "application/zip", "archive")
+        return Kind(
+            "ZIP or Office document",
+            "application/zip",
+            "archive",
+            ("zip", "docx", "xlsx", "pptx", "odt", "ods", "odp"),
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return Kind("Office document", "application/msword", "document")
+        return Kind("Office document", "application/msword", "document", ("doc", "xls", "ppt"))
     return None
 
 
@@ -153,11 +172,11 @@ _VIDEO_BRANDS = frozenset(
 
 def _iso_media(brand: bytes) -> Kind | None:
     if brand in _AUDIO_BRANDS:
-        return Kind("M4A", "audio/mp4", "audio")
+        return Kind("M4A", "audio/mp4", "audio", ("m4a",))
     if brand == b"qt  ":
-        return Kind("QuickTime", "video/quicktime", "video")
+        return Kind("QuickTime", "video/quicktime", "video", ("mov",))
     if brand in _VIDEO_BRANDS:
-        return Kind("MP4", "video/mp4", "video")
+        return Kind("MP4", "video/mp4", "video", ("mp4", "m4v"))
     return None
 
 

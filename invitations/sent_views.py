@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -37,6 +38,7 @@ from invitations.models import (
     SentStatus,
 )
 from invitations.rules import MESSAGE_LIMIT, message_length
+from postpress_dashboard.core.api import Deadline
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import entry_for, unconfirmed_message
 from postpress_dashboard.postpress.errors import PostpressError
@@ -219,9 +221,11 @@ class WithdrawOutcome:
         return self.level != "error"
 
 
-def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome:
+def _withdraw_one(
+    sent: SentInvitation, request: TeamRequest, *, within: Deadline | None = None
+) -> WithdrawOutcome:
     try:
-        withdrawn = services.invitation_withdraw(sent=sent, actor=request.user)
+        withdrawn = services.invitation_withdraw(sent=sent, actor=request.user, within=within)
     except ApiKeyUnavailable as unavailable:
         return WithdrawOutcome(api_key_problem(unavailable.state), "error")
     except services.WriteUnconfirmed as unconfirmed:
@@ -351,10 +355,15 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
         .filter(pk__in=ids)
         .select_related("account__team")
     )
-    withdrawn, failed = 0, 0
+    withdrawn, failed, not_tried = 0, 0, 0
     failures: dict[str, list[str]] = {}  # recipients by message, so a shared cause reads once
+    # All the calls share one deadline: what is not tried by then is said, not waited for.
+    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
     for sent in shown:
-        outcome = _withdraw_one(sent, request)
+        if deadline.passed:
+            not_tried += 1
+            continue
+        outcome = _withdraw_one(sent, request, within=deadline)
         if outcome.level == "success":
             withdrawn += 1
         elif outcome.level == "error":
@@ -362,10 +371,17 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
             failures.setdefault(outcome.message, []).append(sent.recipient_id)
     asked = len(set(ids))
     summary = f"Withdrew {withdrawn} of {asked} invitation{'s' if asked != 1 else ''}."
-    (messages.success if withdrawn and not failed else messages.warning)(request, summary)
+    complete = withdrawn and not failed and not not_tried
+    (messages.success if complete else messages.warning)(request, summary)
     for message, recipients in failures.items():
         messages.error(request, f"Not withdrawn ({', '.join(recipients)}): {message}")
-    if skipped := asked - withdrawn - failed:
+    if not_tried:
+        messages.warning(
+            request,
+            f"{not_tried} not tried in time: they are still pending. Withdraw all shown again "
+            "to try them.",
+        )
+    if skipped := asked - withdrawn - failed - not_tried:
         messages.info(
             request, f"{skipped} no longer pending for more than {days} days: left as they are."
         )

@@ -22,7 +22,7 @@ from invitations.models import (
     SentStatus,
 )
 from invitations.rules import decides_received_invitations, normalize_message, takes_email
-from postpress_dashboard.core.api import build_client
+from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 Actor = AbstractBaseUser | None
 # A decision still "in progress" after this long was abandoned (the API budget is about 25 s).
 STALE_CLAIM_AFTER = timedelta(minutes=2)
+# A listed copy (shared secret, name) is forgotten once no inbox page has shown it this long:
+# deciding from a page that old asks for a reload.
+LISTED_KEPT_FOR = timedelta(days=7)
 
 
 class InvitationRefused(Exception):
@@ -68,10 +71,11 @@ def is_unconfirmed(error: Exception) -> bool:
     return error.unconfirmed if isinstance(error, PostpressError) else True
 
 
-def account_client(account: LinkedAccount) -> PostpressClient:
-    """A client for the account's team; raises ApiKeyUnavailable when there is no usable key."""
+def account_client(account: LinkedAccount, *, within: Deadline | None = None) -> PostpressClient:
+    """A client for the account's team, its calls ending by the deadline if one is given;
+    raises ApiKeyUnavailable when there is no usable key."""
     team = account.team
-    return build_client(base_url=team.base_url, api_key=team.decrypted_api_key())
+    return build_client(base_url=team.base_url, api_key=team.decrypted_api_key(), within=within)
 
 
 def event_record(
@@ -113,7 +117,11 @@ def _db_text(value: str, limit: int) -> str:
 
 
 def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedInvitation]) -> None:
-    """Keep the server's own copy of a listed page (one query, whatever the page size)."""
+    """Keep the server's own copy of a listed page (one query, whatever the page size), and
+    forget what no page has listed for a while (one more): the copies stay bounded."""
+    ListedInvitation.objects.filter(
+        account=account, listed_at__lt=timezone.now() - LISTED_KEPT_FOR
+    ).delete()
     ListedInvitation.objects.bulk_create(
         [
             ListedInvitation(
@@ -159,7 +167,12 @@ class Decision:
 
 
 def invitation_decide(
-    *, account: LinkedAccount, invitation_id: str, action: str, actor: Actor
+    *,
+    account: LinkedAccount,
+    invitation_id: str,
+    action: str,
+    actor: Actor,
+    within: Deadline | None = None,
 ) -> Decision:
     """Accept or decline a received invitation, at most once whatever the number of requests."""
     # Checked before claiming: a claim left in progress would block the invitation for good.
@@ -167,7 +180,7 @@ def invitation_decide(
         refusal = f"{account.get_provider_display()} invitations cannot be handled from here."
         return Decision(invitation_id, action, None, refusal=refusal)
     try:
-        client = account_client(account)
+        client = account_client(account, within=within)
     except ApiKeyUnavailable as unavailable:
         return Decision(invitation_id, action, None, refusal=api_key_problem(unavailable.state))
     record, claimed = _claim_decision(account, invitation_id, action, actor)
@@ -421,7 +434,9 @@ EXPIRED_FORM = "This form was already used. Reload the page to send another invi
 # --- withdrawing -----------------------------------------------------------------------------
 
 
-def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
+def invitation_withdraw(
+    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None
+) -> bool:
     """Cancel a pending sent invitation, once. False when it is not pending (being withdrawn,
     withdrawn, unconfirmed...): `sent` then holds its current state.
 
@@ -444,7 +459,7 @@ def invitation_withdraw(*, sent: SentInvitation, actor: Actor) -> bool:
         return False
     account = sent.account
     try:
-        account_client(account).cancel_invitation(
+        account_client(account, within=within).cancel_invitation(
             invitation_id=sent.invitation_id, account_id=account.account_id
         )
     except Exception as error:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpResponse
@@ -23,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from invitations import selectors, services
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
+from postpress_dashboard.core.api import Deadline
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.errors import AuthenticationError
@@ -37,6 +39,10 @@ PAGE_TEMPLATE = "invitations/inbox.html"
 ROW_TEMPLATE = "invitations/inbox.html#invitation-row"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
 CURSORS_SESSION_KEY = "inbox_cursors"
+# Bounds on what the session keeps of the API's cursors (F21).
+MAX_CURSOR_LENGTH = 2000
+MAX_PAGES_REMEMBERED = 200
+MAX_LISTS_REMEMBERED = 20  # account and page size pairs
 PAST_TENSE = {Action.ACCEPT: "Accepted", Action.DECLINE: "Declined"}
 # Row states that show what this request did (rather than an earlier decision).
 OUTCOME_STATES = ("decided", "failed", "refused", "unconfirmed")
@@ -81,20 +87,26 @@ class VisitedCursors:
     def cursor_for(self, number: int) -> str | None:
         return self._cursors[number - 1]
 
-    def remember(self, number: int, next_cursor: str | None) -> None:
-        """Page `number` was shown and pointed at `next_cursor` (None on the last page)."""
+    def remember(self, number: int, next_cursor: str | None) -> bool:
+        """Page `number` was shown and pointed at `next_cursor` (None on the last page).
+
+        True when the next page can be reached. What the session keeps is bounded whatever the
+        API returns: cursors of sane length, so many pages per list and so many lists.
+        """
         cursors = self._cursors
-        if next_cursor is None:
+        usable = next_cursor is not None and len(next_cursor) <= MAX_CURSOR_LENGTH
+        if not usable or number >= MAX_PAGES_REMEMBERED:
             cursors = cursors[:number]
         elif cursors[number : number + 1] != [next_cursor]:
             # A different way on: the pages visited beyond it followed the old one.
             cursors = [*cursors[:number], next_cursor]
         if cursors != self._cursors:
             self._cursors = cursors
-            self._session[CURSORS_SESSION_KEY] = {
-                **self._session.get(CURSORS_SESSION_KEY, {}),
-                self._key: cursors,
-            }
+            lists = dict(self._session.get(CURSORS_SESSION_KEY, {}))
+            lists.pop(self._key, None)  # the latest last, so the oldest list goes first
+            lists[self._key] = cursors
+            self._session[CURSORS_SESSION_KEY] = dict(list(lists.items())[-MAX_LISTS_REMEMBERED:])
+        return len(self._cursors) > number
 
 
 class DecideUrls:
@@ -215,8 +227,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
     page = selectors.received_invitation_page(
         account=account, limit=size, cursor=cursors.cursor_for(number)
     )
-    if not page.failed:
-        cursors.remember(number, page.next_cursor)
+    reachable = not page.failed and cursors.remember(number, page.next_cursor)
 
     decide_urls = DecideUrls(account)
     context = {
@@ -230,7 +241,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "new_chat_url": reverse("chats:new"),
         "current_url": _inbox_url(account, size, number),
         "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
-        "next_url": _inbox_url(account, size, number + 1) if page.next_cursor else "",
+        "next_url": _inbox_url(account, size, number + 1) if reachable else "",
         "usage_warning": account.latest_usage,
         "auth_problem": isinstance(page.error, AuthenticationError),
         "can_decide": decides_received_invitations(account.provider),
@@ -281,18 +292,24 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
         messages.error(request, summary)
         return redirect(next_url)
 
-    # One failure does not stop the rest: every decision reports its own outcome.
-    decisions = [
-        services.invitation_decide(
-            account=account, invitation_id=invitation_id, action=action, actor=request.user
+    # One failure does not stop the rest: every decision reports its own outcome. All of them
+    # share one deadline; the rows not tried by then keep their buttons.
+    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
+    decisions: list[services.Decision] = []
+    for invitation_id in chosen:
+        if deadline.passed:
+            break
+        decisions.append(
+            services.invitation_decide(
+                account=account,
+                invitation_id=invitation_id,
+                action=action,
+                actor=request.user,
+                within=deadline,
+            )
         )
-        for invitation_id in chosen
-    ]
     names = selectors.listed_inviter_names(account=account, invitation_ids=chosen)
-    done = sum(decision.ok for decision in decisions)
-    summary = f"{PAST_TENSE[Action(action)]} {done} of {len(decisions)} selected invitations."
-    if done < len(decisions):
-        summary += f" {len(decisions) - done} could not be {PAST_TENSE[Action(action)].lower()}."
+    summary = _bulk_summary(Action(action), decisions, asked=len(chosen))
     if request.htmx:
         decide_urls = DecideUrls(account)
         context = {
@@ -306,7 +323,8 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
             "oob": True,
         }
         return render(request, BULK_TEMPLATE, context)
-    (messages.success if done == len(decisions) else messages.warning)(request, summary)
+    all_done = all(decision.ok for decision in decisions) and len(decisions) == len(chosen)
+    (messages.success if all_done else messages.warning)(request, summary)
     for decision in decisions:
         if not decision.ok:
             name = names.get(decision.invitation_id) or decision.invitation_id
@@ -315,6 +333,20 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _bulk_summary(action: Action, decisions: list[services.Decision], *, asked: int) -> str:
+    done = sum(decision.ok for decision in decisions)
+    past = PAST_TENSE[action]
+    summary = f"{past} {done} of {asked} selected invitations."
+    if failed := len(decisions) - done:
+        summary += f" {failed} could not be {past.lower()}."
+    if not_tried := asked - len(decisions):
+        summary += (
+            f" {not_tried} {'was' if not_tried == 1 else 'were'} not tried in time: try "
+            f"{'it' if not_tried == 1 else 'them'} again."
+        )
+    return summary
 
 
 def is_invitation_id(value: str) -> bool:

@@ -231,6 +231,9 @@ POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", defau
 POSTPRESS_TOTAL_BUDGET = env.float("POSTPRESS_TOTAL_BUDGET", default=25.0)
 # The largest answer read from the API (bytes); a larger one is refused, not held in memory.
 POSTPRESS_MAX_RESPONSE_BYTES = env.int("POSTPRESS_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+# Bulk accept/decline and bulk withdraw, all their calls together: rows not tried by then come
+# back "not tried, try again" instead of holding the page.
+POSTPRESS_BULK_BUDGET = env.float("POSTPRESS_BULK_BUDGET", default=25.0)
 
 # Chat uploads, checked while the upload streams in. The defaults let a 200 MB video through.
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)

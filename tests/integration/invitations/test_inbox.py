@@ -639,10 +639,11 @@ def test_a_page_runs_one_api_call_and_the_same_queries_whatever_its_size(
     url = f"/inbox/?account={linkedin_account.pk}&size={size}"
     # The first view also stores the next page's cursor in the session: one write, which the
     # test's transaction wraps in a savepoint (3 statements).
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         alice_client.get(url)
-    # session, user, membership and team, accounts with their usage, listed rows, decisions
-    with django_assert_max_num_queries(6):
+    # session, user, membership and team, accounts with their usage, listed rows (forgetting
+    # the old ones, keeping this page's), decisions
+    with django_assert_max_num_queries(7):
         page = alice_client.get(url).content.decode()
     assert page.count('class="inbox-row') == size
     assert len(responses.calls) == 2  # one per view

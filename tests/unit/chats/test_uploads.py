@@ -455,3 +455,23 @@ def test_an_interrupted_upload_is_a_problem_not_a_smaller_chat() -> None:
     handler = CappedUploadHandler()
     handler.upload_interrupted()
     assert "interrupted" in handler.problem
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "sent"),
+    [
+        ("evil.html", b"%PDF-1.7\n" + b"\x00" * 16, "evil.pdf"),
+        ("scan.JPEG", b"\xff\xd8\xff\xe0" + b"\x00" * 16, "scan.JPEG"),
+        ("scan.png", b"\xff\xd8\xff\xe0" + b"\x00" * 16, "scan.jpg"),
+        ("letter.docx", b"PK\x03\x04" + b"\x00" * 16, "letter.docx"),
+        ("voice", b"OggS" + b"\x00" * 16, "voice.ogg"),
+        ("a" * 100, b"%PDF-1.7\n" + b"\x00" * 16, "a" * 96 + ".pdf"),
+    ],
+)
+def test_a_file_name_gets_the_extension_of_the_kind_sniffed(
+    name: str, head: bytes, sent: str
+) -> None:
+    """F20: the name a file is sent under matches its type, never only its own claim."""
+    kind = sniff(head)
+    assert kind is not None
+    assert kind.file_name(name) == sent
