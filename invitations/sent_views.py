@@ -404,7 +404,7 @@ class ActivityRow:
     def failure(self) -> str:
         """The catalogue's words for a failure: never the raw error type."""
         if self.event.outcome == Outcome.UNCONFIRMED:
-            return unconfirmed_message(self.event.kind)
+            return unconfirmed_message(self.event.kind, self.event.error_type)
         if not self.event.error_type:
             return ""
         return entry_for(self.event.error_type, None).message

@@ -61,8 +61,11 @@ class WriteUnconfirmed(Exception):
 
     @property
     def message(self) -> str:
-        reason = self.error.user_message if isinstance(self.error, PostpressError) else ""
-        return f"{unconfirmed_message(self.action)} {reason}".strip()
+        if not isinstance(self.error, PostpressError):
+            return unconfirmed_message(self.action, "")
+        words = unconfirmed_message(self.action, self.error.error_type)
+        # Support can only trace it on their side with the request id.
+        return f"{words} Request id: {self.error.instance}." if self.error.instance else words
 
 
 def is_unconfirmed(error: Exception) -> bool:

@@ -285,27 +285,23 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 # Failures that never produced an error envelope.
 CLIENT_FAILURES: dict[str, CatalogueEntry] = {
     "client/connection_refused": _service("postpress could not be reached. Try again in a moment."),
+    # These words fit a read. A write that met one of them may have gone through: it is
+    # unconfirmed, and says so in UNCONFIRMED_WRITES's words with the reason below.
     "client/connection_reset": _service(
-        "The connection to postpress was cut off. If you were sending something, it may have "
-        "gone through: check before sending it again."
+        "The connection to postpress was cut off before its answer arrived. Try again in a moment."
     ),
-    "client/timeout": _service(
-        "postpress did not answer in time. Try again in a moment; if you were sending "
-        "something, check first whether it went through."
-    ),
+    "client/timeout": _service("postpress did not answer in time. Try again in a moment."),
     "client/html_response": _service(
         "postpress answered with an error page instead of data; it may be under maintenance. "
         "Try again later."
     ),
-    # An answer arrived but could not be used: whatever was asked may well have been done.
+    # An answer arrived but could not be used.
     "client/invalid_json": _service(
-        "postpress's answer could not be read. What you sent may have gone through: check "
-        "before sending it again. " + _SUPPORT,
+        "postpress's answer could not be read. " + _SUPPORT,
         retryable=False,
     ),
     "client/missing_fields": _service(
-        "postpress's answer was incomplete. What you sent may have gone through: check before "
-        "sending it again. " + _SUPPORT,
+        "postpress's answer was incomplete. " + _SUPPORT,
         retryable=False,
     ),
     "client/invalid_api_key": _admin(
@@ -327,8 +323,7 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
     ),
     # An answer arrived but the client would not use it: the request itself may have been done.
     "client/response_too_large": _service(
-        "postpress's answer was far larger than expected and was not read. What you sent may "
-        "have gone through: check before sending it again. " + _SUPPORT,
+        "postpress's answer was far larger than expected and was not read. " + _SUPPORT,
         retryable=False,
     ),
     "client/too_many_items": _service(
@@ -336,8 +331,7 @@ CLIENT_FAILURES: dict[str, CatalogueEntry] = {
         retryable=False,
     ),
     "client/invalid_fields": _service(
-        "postpress's answer held values the dashboard cannot use. What you sent may have gone "
-        "through: check before sending it again. " + _SUPPORT,
+        "postpress's answer held values the dashboard cannot use. " + _SUPPORT,
         retryable=False,
     ),
 }
@@ -430,5 +424,23 @@ UNCONFIRMED_WRITES: dict[str, str] = {
 }
 
 
-def unconfirmed_message(action: str) -> str:
-    return UNCONFIRMED_WRITES[action]
+# Why a write is unconfirmed, in a sentence after UNCONFIRMED_WRITES's words.
+UNCONFIRMED_REASONS: dict[str, str] = {
+    "client/timeout": "postpress did not answer in time.",
+    "client/connection_reset": "The connection was cut off before postpress's answer arrived.",
+    "client/html_response": "postpress answered with an error page instead of data.",
+    "client/invalid_json": "postpress's answer could not be read.",
+    "client/missing_fields": "postpress's answer was incomplete.",
+    "client/invalid_fields": "postpress's answer held values the dashboard cannot use.",
+    "client/response_too_large": "postpress's answer was too large to read.",
+    "client/too_many_items": "postpress's answer was not what was asked for.",
+}
+_UNCONFIRMED_FALLBACK = "The request stopped before postpress's answer was recorded."
+
+
+def unconfirmed_message(action: str, error_type: str | None = None) -> str:
+    """What a person reads about a write that may have gone through, and, when known, why."""
+    if error_type is None:
+        return UNCONFIRMED_WRITES[action]
+    reason = UNCONFIRMED_REASONS.get(error_type, _UNCONFIRMED_FALLBACK)
+    return f"{UNCONFIRMED_WRITES[action]} {reason}"
