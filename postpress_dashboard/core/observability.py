@@ -60,7 +60,7 @@ def _log_outcome(request: HttpRequest, status: int, started: float) -> None:
     user = getattr(request, "user", None)
     team = getattr(request, "team", None)
     # The path only: a query string could carry what a person typed.
-    path = request.path
+    path = loggable_path(request)
     request_logger.info(
         "%s %s %s",
         escape_control_characters(str(request.method)),
@@ -75,6 +75,14 @@ def _log_outcome(request: HttpRequest, status: int, started: float) -> None:
             "team_id": team.pk if team is not None else None,
         },
     )
+
+
+def loggable_path(request: HttpRequest) -> str:
+    """The request's path with a `token` URL keyword (a team's invite link) masked: a log
+    line must not hand out what works as a key."""
+    match = getattr(request, "resolver_match", None)
+    token = match.kwargs.get("token") if match is not None else None
+    return request.path.replace(str(token), "[token]") if token else request.path
 
 
 # Line breaks and other control characters: C0, DEL, C1, and Unicode's line and paragraph

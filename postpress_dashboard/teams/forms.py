@@ -1,9 +1,10 @@
-"""Settings forms: they validate, the services change things."""
+"""Settings forms and joining a team: they validate, the services change things."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import URLValidator
@@ -15,15 +16,80 @@ from postpress_dashboard.teams.models import (
     MIN_API_KEY_LENGTH,
     LinkedAccount,
     LinkedInApi,
+    Membership,
     ProviderChoice,
     Role,
+    Team,
 )
 from postpress_dashboard.teams.services import AccountFields
 
 MAX_CAP = 1000
 
 
-class TeamForm(forms.Form):
+class TeamBoundForm(forms.Form):
+    """A settings form that carries the team it was shown for, in a hidden field.
+
+    Settings apply to the current team, which another tab may have switched since the page
+    was shown: a form posted for any other team than the current one is refused, in words, and
+    changes nothing (docs/teams.md, "A page is for one team"). Templates render the field from
+    the current team (`<input type="hidden" name="team" value="{{ current_team.slug }}">`), so a
+    refused form shown again, with what was typed, is then for the team it shows.
+    """
+
+    team = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        team: Team | None = None,
+        memberships: Iterable[Membership] = (),
+        **kwargs: Any,
+    ) -> None:
+        """`team`: the request's current team; None outside a page (the command line)."""
+        super().__init__(*args, **kwargs)
+        self.current_team = team
+        self.shown_for = ""
+        self._team_names = {m.team.slug: m.team.name for m in memberships}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.current_team is None:
+            return cleaned
+        shown_for = self.shown_for = str(cleaned.get("team") or self.data.get("team") or "")
+        if shown_for != self.current_team.slug:
+            raise forms.ValidationError(self.stale_message(shown_for), code="stale_team")
+        return cleaned
+
+    def stale_message(self, shown_for: str) -> str:
+        current = self.current_team.name if self.current_team else "another team"
+        if not shown_for:
+            return (
+                f"This page does not say which team it was for, so nothing was saved. Reload "
+                f"the page: it is for {current} now."
+            )
+        # Named only when the user is still in that team: a page never names another's team.
+        earlier = self._team_names.get(shown_for)
+        was = f"team {earlier}" if earlier else "another team"
+        back = f", or switch back to {earlier} first" if earlier else ""
+        return (
+            f"This page was for {was}; you have since switched to {current}. Nothing was "
+            f"saved. Reload the page to make this change to {current}{back}. What you typed is "
+            "kept below."
+        )
+
+    @property
+    def stale(self) -> bool:
+        return any(error.code == "stale_team" for error in self.non_field_errors().as_data())
+
+    @property
+    def stale_for_own_team(self) -> bool:
+        """Shown for another of the user's own teams: a stale tab, to be told so before its
+        objects are looked up in the current team (where they are not found). A page for a
+        team the user is not in says nothing before the lookup's 404."""
+        return self.stale and getattr(self, "shown_for", "") in self._team_names
+
+
+class TeamForm(TeamBoundForm):
     name = forms.CharField(label="Team name", max_length=100)
     base_url = forms.CharField(
         label="postpress base URL",
@@ -40,7 +106,7 @@ class TeamForm(forms.Form):
             raise forms.ValidationError(refused.message) from None
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(TeamBoundForm):
     # Write-only: never rendered back, not even after a failed submission.
     api_key = forms.CharField(
         label="New API key",
@@ -57,7 +123,7 @@ class ApiKeyForm(forms.Form):
         return key
 
 
-class LinkedAccountForm(forms.Form):
+class LinkedAccountForm(TeamBoundForm):
     provider = forms.ChoiceField(label="Provider", choices=ProviderChoice.choices)
     account_id = forms.CharField(
         label="postpress account id",
@@ -126,41 +192,60 @@ class LinkedAccountForm(forms.Form):
         )
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(
-        label="Username", max_length=150, validators=[UnicodeUsernameValidator()]
-    )
+class InviteForm(TeamBoundForm):
+    """A new invite link: the role it gives, and for the admins' list whom it is for. No
+    username: an admin never learns who has an account (docs/teams.md, "Joining a team")."""
+
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.MEMBER)
-    create = forms.BooleanField(
-        label="Create this user", required=False, help_text="For someone without a login yet."
-    )
-    password = forms.CharField(
-        label="Password for the new user",
+    note = forms.CharField(
+        label="For (optional)",
+        max_length=100,
         required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Whom the link is for, so you recognise it among pending invites.",
     )
+
+
+class JoinSignUpForm(forms.Form):
+    """A new account, made through an invite link."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="The same password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_username(self) -> str:
+        # As the sign-in form will read it (NFKC), and unlike any username in another case.
+        username = AbstractBaseUser.normalize_username(self.cleaned_data["username"])
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("This username is taken: choose another.")
+        return username
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        username = cleaned.get("username")
-        if not username:
-            return cleaned
-        if cleaned.get("create"):
-            if User.objects.filter(username=username).exists():
-                self.add_error("username", "This username is taken: untick “Create this user”.")
-            elif not cleaned.get("password"):
-                self.add_error("password", "Give the new user a password.")
-            else:
-                try:
-                    validate_password(cleaned["password"], User(username=username))
-                except forms.ValidationError as error:
-                    self.add_error("password", error)
-        elif not User.objects.filter(username=username).exists():
-            self.add_error("username", "No user has this username: tick “Create this user”.")
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                validate_password(first, User(username=cleaned.get("username", "")))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
         return cleaned
 
 
-class MemberRoleForm(forms.Form):
+class MemberRoleForm(TeamBoundForm):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 

@@ -1,5 +1,7 @@
 """Teams, their members and linked accounts, and the activity log of settings changes."""
 
+import hashlib
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -165,3 +167,40 @@ class ActivityEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
+
+
+class TeamInvite(models.Model):
+    """A one-time, expiring link through which a person joins a team with a role.
+
+    An admin creates it and hands the link over; whoever opens it signs in (or signs up) and
+    accepts. Only a hash of its token is stored: the link is shown once, when it is created.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Who it is meant for, in the admin's words: for the list of pending invites only.
+    note = models.CharField(max_length=100, blank=True, default="")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invite to {self.team} as {self.role}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

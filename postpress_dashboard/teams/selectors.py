@@ -2,12 +2,14 @@
 
 from django.db.models import Case, QuerySet, When
 from django.http import Http404
+from django.utils import timezone
 
 from postpress_dashboard.teams.models import (
     ActivityEntry,
     LinkedAccount,
     Membership,
     Team,
+    TeamInvite,
 )
 
 
@@ -61,3 +63,25 @@ def get_membership_for_team(team: Team, membership_pk: int) -> Membership:
         return team_members(team).get(pk=membership_pk)
     except Membership.DoesNotExist:
         raise Http404("No such member in this team.") from None
+
+
+def team_pending_invites(team: Team) -> QuerySet[TeamInvite]:
+    """The team's invite links not yet used, revoked or expired, newest first."""
+    pending = TeamInvite.objects.filter(
+        team=team, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    )
+    return pending.select_related("created_by")
+
+
+def get_invite_for_team(team: Team, invite_pk: int) -> TeamInvite:
+    try:
+        return team_pending_invites(team).get(pk=invite_pk)
+    except TeamInvite.DoesNotExist:
+        raise Http404("No such pending invite in this team.") from None
+
+
+def pending_invite_by_token(token: str) -> TeamInvite | None:
+    """The pending invite a link's token opens, with its team; None for any other token."""
+    invite = TeamInvite.objects.select_related("team").filter(token_hash=TeamInvite.hash(token))
+    found = invite.first()
+    return found if found is not None and found.is_pending(timezone.now()) else None

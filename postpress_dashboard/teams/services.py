@@ -1,9 +1,12 @@
 """Changes to teams, members and linked accounts. Each writes the activity log."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from postpress_dashboard.core.api import build_client
@@ -17,6 +20,7 @@ from postpress_dashboard.teams.models import (
     Membership,
     Role,
     Team,
+    TeamInvite,
 )
 
 Actor = AbstractBaseUser | None
@@ -130,6 +134,8 @@ def member_add(*, team: Team, user: User, role: str, actor: Actor) -> Membership
 def member_create(
     *, team: Team, username: str, password: str, role: str, actor: Actor
 ) -> Membership:
+    """A new user, in the team: for the operator's command line (add_member --create). People
+    join through an invite link in the dashboard (invite_create, invite_accept)."""
     taken = TeamRuleError(f"The username {username} is taken. Add that user instead.")
     if User.objects.filter(username=username).exists():
         raise taken
@@ -140,13 +146,6 @@ def member_create(
         except IntegrityError:  # created by someone else at the same moment
             raise taken from None
         return member_add(team=team, user=user, role=role, actor=actor)
-
-
-def member_add_by_username(*, team: Team, username: str, role: str, actor: Actor) -> Membership:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise TeamRuleError(f"No user has the username {username}.")
-    return member_add(team=team, user=user, role=role, actor=actor)
 
 
 def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
@@ -199,6 +198,120 @@ def _ensure_another_admin(membership: Membership, verb: str) -> None:
             f"You cannot {verb} the last admin of {membership.team.name}: make someone else "
             "admin first."
         )
+
+
+# --- joining a team through an invite link ------------------------------------------------
+
+INVITE_LIFETIME = timedelta(days=7)
+
+
+class InviteUnusable(TeamRuleError):
+    """The link is unknown, expired, used or revoked: one message for all, which says nothing
+    about which."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This invite link cannot be used: it has expired, has been used or was revoked. "
+            "Ask a team admin for a new one."
+        )
+
+
+def invite_create(*, team: Team, role: str, note: str, actor: Actor) -> tuple[TeamInvite, str]:
+    """A new invite and its token (for the link, shown once; only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    invite = TeamInvite(
+        team=team,
+        role=role,
+        note=note,
+        token_hash=TeamInvite.hash(token),
+        created_by=actor if actor and actor.pk else None,
+        expires_at=timezone.now() + INVITE_LIFETIME,
+    )
+    with transaction.atomic():
+        invite.save()
+        summary = f"Created an invite link to join as {invite.get_role_display().lower()}"
+        activity_record(
+            team=team, actor=actor, action="invite.created", summary=_with_note(summary, note)
+        )
+    return invite, token
+
+
+def invite_revoke(*, invite: TeamInvite, actor: Actor) -> None:
+    with transaction.atomic():
+        locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
+        if not locked.is_pending(timezone.now()):
+            raise TeamRuleError(
+                "This invite is no longer pending: it was used, revoked or expired."
+            )
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        summary = f"Revoked an invite link to join as {locked.get_role_display().lower()}"
+        activity_record(
+            team=invite.team,
+            actor=actor,
+            action="invite.revoked",
+            summary=_with_note(summary, locked.note),
+        )
+
+
+def invite_accept(*, token: str, user: User) -> Membership:
+    """The signed-in user joins the invite's team, with its role: their consent."""
+    with transaction.atomic():
+        invite = _lock_pending_invite(token)
+        Team.objects.select_for_update().only("pk").get(pk=invite.team_id)  # as member changes
+        if Membership.objects.filter(team_id=invite.team_id, user=user).exists():
+            raise TeamRuleError(
+                f"You are already a member of {invite.team.name}: this link is left for "
+                "someone else."
+            )
+        membership = Membership.objects.create(team=invite.team, user=user, role=invite.role)
+        invite.accepted_by, invite.accepted_at = user, timezone.now()
+        invite.save(update_fields=["accepted_by", "accepted_at"])
+        summary = (
+            f"{user.username} joined as {membership.get_role_display().lower()} "
+            "through an invite link"
+        )
+        activity_record(
+            team=invite.team,
+            actor=user,
+            action="member.joined",
+            summary=_with_note(summary, invite.note),
+        )
+    return membership
+
+
+def invite_sign_up(*, token: str, username: str, password: str) -> User:
+    """A person without an account creates one through the link, and joins."""
+    taken = TeamRuleError("This username is taken: choose another.")
+    with transaction.atomic():
+        _lock_pending_invite(token)  # before creating anyone
+        if User.objects.filter(username__iexact=username).exists():
+            raise taken
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(username=username, password=password)
+        except IntegrityError:  # the same username created at the same moment
+            raise taken from None
+        invite_accept(token=token, user=user)
+    return user
+
+
+def _lock_pending_invite(token: str) -> TeamInvite:
+    try:
+        invite = (
+            TeamInvite.objects.select_for_update(of=("self",))
+            .select_related("team")
+            .get(token_hash=TeamInvite.hash(token))
+        )
+    except TeamInvite.DoesNotExist:
+        raise InviteUnusable from None
+    if not invite.is_pending(timezone.now()):
+        raise InviteUnusable
+    return invite
+
+
+def _with_note(summary: str, note: str) -> str:
+    return f"{summary} ({note})" if note else summary
 
 
 # --- linked accounts -----------------------------------------------------------------------

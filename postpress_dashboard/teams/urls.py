@@ -15,7 +15,11 @@ urlpatterns = [
         name="account_set_active",
     ),
     path("settings/accounts/<int:account_pk>/test/", views.account_test, name="account_test"),
-    path("settings/members/add/", views.member_add, name="member_add"),
+    path("settings/invites/new/", views.invite_create, name="invite_create"),
+    path("settings/invites/<int:invite_pk>/revoke/", views.invite_revoke, name="invite_revoke"),
+    # An invite link: its holder joins the team (public: the token is the key).
+    path("join/<str:token>/", views.join, name="join"),
+    path("join/<str:token>/sign-up/", views.join_sign_up, name="join_sign_up"),
     path("settings/members/<int:membership_pk>/role/", views.member_role, name="member_role"),
     path("settings/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
     path("teams/switch/", views.team_switch, name="team_switch"),

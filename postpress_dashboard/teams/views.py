@@ -1,12 +1,19 @@
-"""Team settings (admins only) and switching the current team."""
+"""Team settings (admins only), invite links and joining a team, and switching the current team.
+
+Every settings form carries the team it was shown for (forms.TeamBoundForm): one posted for
+another team than the current one is refused, in words, and changes nothing.
+"""
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,9 +23,11 @@ from postpress_dashboard.teams import selectors, services
 from postpress_dashboard.teams.access import team_admin_required
 from postpress_dashboard.teams.forms import (
     ApiKeyForm,
+    InviteForm,
+    JoinSignUpForm,
     LinkedAccountForm,
-    MemberAddForm,
     MemberRoleForm,
+    TeamBoundForm,
     TeamForm,
     TeamSwitchForm,
 )
@@ -26,21 +35,48 @@ from postpress_dashboard.teams.middleware import SESSION_KEY
 from postpress_dashboard.teams.models import Role
 
 SETTINGS = "teams:settings"
+JOIN_PAGE = "teams/join.html"
+
+
+def _bound(request: TeamRequest) -> dict[str, Any]:
+    """What a settings form needs to know which team it is for: the current one, and the
+    user's teams (to name the one a stale page was for)."""
+    return {"team": request.team, "memberships": request.memberships}
 
 
 def _render_settings(request: TeamRequest, status: int = 200, **forms: Any) -> HttpResponse:
     team = request.team
     context = {
-        "team_form": TeamForm(initial={"name": team.name, "base_url": team.base_url}),
-        "api_key_form": ApiKeyForm(),
-        "member_add_form": MemberAddForm(),
+        "team_form": TeamForm(
+            initial={"name": team.name, "base_url": team.base_url}, **_bound(request)
+        ),
+        "api_key_form": ApiKeyForm(**_bound(request)),
+        "invite_form": InviteForm(**_bound(request)),
         "accounts": selectors.team_accounts(team),
         "members": selectors.team_members(team),
+        "invites": selectors.team_pending_invites(team),
         "activity": selectors.team_activity(team),
         "roles": Role.choices,
         **forms,
     }
     return render(request, "teams/settings.html", context, status=status)
+
+
+def _stale_refusal(request: TeamRequest, *, own_team: bool = False) -> str:
+    """Words when a button's form (no typed input) was shown for another team; else "".
+
+    With `own_team`, only for a page of another of the user's teams: asked before an object
+    is looked up, so a stale tab is told why, while another team's object stays a 404.
+    """
+    form = TeamBoundForm(request.POST, **_bound(request))
+    if form.is_valid() or (own_team and not form.stale_for_own_team):
+        return ""
+    return " ".join(form.non_field_errors())
+
+
+def _refuse_stale(request: TeamRequest, refusal: str) -> HttpResponse:
+    messages.error(request, refusal)
+    return redirect(SETTINGS)
 
 
 @require_GET
@@ -52,10 +88,15 @@ def team_settings(request: TeamRequest) -> HttpResponse:
 @require_POST
 @team_admin_required
 def team_update(request: TeamRequest) -> HttpResponse:
-    form = TeamForm(request.POST)
+    form = TeamForm(request.POST, **_bound(request))
     if not form.is_valid():
         return _render_settings(request, status=400, team_form=form)
-    key_cleared = services.team_update(team=request.team, actor=request.user, **form.cleaned_data)
+    key_cleared = services.team_update(
+        team=request.team,
+        name=form.cleaned_data["name"],
+        base_url=form.cleaned_data["base_url"],
+        actor=request.user,
+    )
     messages.success(request, "Team details saved.")
     if key_cleared:
         messages.warning(
@@ -68,7 +109,7 @@ def team_update(request: TeamRequest) -> HttpResponse:
 @sensitive_post_parameters("api_key")
 @team_admin_required
 def api_key_update(request: TeamRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST)
+    form = ApiKeyForm(request.POST, **_bound(request))
     if not form.is_valid():
         return _render_settings(request, status=400, api_key_form=form)
     services.team_set_api_key(
@@ -81,7 +122,7 @@ def api_key_update(request: TeamRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @team_admin_required
 def account_create(request: TeamRequest) -> HttpResponse:
-    form = LinkedAccountForm(request.POST or None)
+    form = LinkedAccountForm(request.POST or None, **_bound(request))
     if request.method == "POST" and form.is_valid():
         try:
             account = services.account_add(
@@ -99,8 +140,13 @@ def account_create(request: TeamRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @team_admin_required
 def account_edit(request: TeamRequest, account_pk: int) -> HttpResponse:
+    form = LinkedAccountForm(request.POST or None, **_bound(request))
+    if request.method == "POST" and not form.is_valid() and form.stale_for_own_team:
+        # Before looking the account up: it belongs to the team the page was for.
+        context = {"form": form, "stale_edit": True}
+        return render(request, "teams/account_form.html", context, status=400)
     account = selectors.get_account_for_team(request.team, account_pk)
-    form = LinkedAccountForm.for_account(account, data=request.POST or None)
+    form = LinkedAccountForm.for_account(account, data=request.POST or None, **_bound(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.account_update(
@@ -118,7 +164,11 @@ def account_edit(request: TeamRequest, account_pk: int) -> HttpResponse:
 @require_POST
 @team_admin_required
 def account_set_active(request: TeamRequest, account_pk: int) -> HttpResponse:
+    if refusal := _stale_refusal(request, own_team=True):
+        return _refuse_stale(request, refusal)
     account = selectors.get_account_for_team(request.team, account_pk)
+    if refusal := _stale_refusal(request):
+        return _refuse_stale(request, refusal)
     active = request.POST.get("active") == "1"
     services.account_set_active(account=account, active=active, actor=request.user)
     messages.success(request, f"{'Reactivated' if active else 'Deactivated'} {account}.")
@@ -129,7 +179,15 @@ def account_set_active(request: TeamRequest, account_pk: int) -> HttpResponse:
 @team_admin_required
 @vary_on_headers("HX-Request")
 def account_test(request: TeamRequest, account_pk: int) -> HttpResponse:
-    account = selectors.get_account_for_team(request.team, account_pk)
+    refusal = _stale_refusal(request, own_team=True)
+    if not refusal:
+        account = selectors.get_account_for_team(request.team, account_pk)
+        refusal = _stale_refusal(request)
+    if refusal:
+        if request.htmx:
+            context = {"report": services.ConnectionReport(False, refusal)}
+            return render(request, "teams/settings.html#connection-result", context)
+        return _refuse_stale(request, refusal)
     report = services.account_test_connection(account=account)
     if request.htmx:
         context = {"account": account, "report": report}
@@ -139,38 +197,14 @@ def account_test(request: TeamRequest, account_pk: int) -> HttpResponse:
 
 
 @require_POST
-@sensitive_post_parameters("password")
-@team_admin_required
-def member_add(request: TeamRequest) -> HttpResponse:
-    form = MemberAddForm(request.POST)
-    if not form.is_valid():
-        return _render_settings(request, status=400, member_add_form=form)
-    data = form.cleaned_data
-    try:
-        if data["create"]:
-            services.member_create(
-                team=request.team,
-                username=data["username"],
-                password=data["password"],
-                role=data["role"],
-                actor=request.user,
-            )
-        else:
-            services.member_add_by_username(
-                team=request.team, username=data["username"], role=data["role"], actor=request.user
-            )
-    except services.TeamRuleError as rule:
-        form.add_error("username", str(rule))
-        return _render_settings(request, status=400, member_add_form=form)
-    messages.success(request, f"Added {data['username']} to {request.team.name}.")
-    return redirect(SETTINGS)
-
-
-@require_POST
 @team_admin_required
 def member_role(request: TeamRequest, membership_pk: int) -> HttpResponse:
+    form = MemberRoleForm(request.POST, **_bound(request))
+    if not form.is_valid() and form.stale_for_own_team:
+        return _refuse_stale(request, " ".join(form.non_field_errors()))
     membership = selectors.get_membership_for_team(request.team, membership_pk)
-    form = MemberRoleForm(request.POST)
+    if form.stale:
+        return _refuse_stale(request, " ".join(form.non_field_errors()))
     if form.is_valid():
         try:
             services.member_set_role(
@@ -188,7 +222,11 @@ def member_role(request: TeamRequest, membership_pk: int) -> HttpResponse:
 @require_POST
 @team_admin_required
 def member_remove(request: TeamRequest, membership_pk: int) -> HttpResponse:
+    if refusal := _stale_refusal(request, own_team=True):
+        return _refuse_stale(request, refusal)
     membership = selectors.get_membership_for_team(request.team, membership_pk)
+    if refusal := _stale_refusal(request):
+        return _refuse_stale(request, refusal)
     try:
         services.member_remove(membership=membership, actor=request.user)
     except services.TeamRuleError as rule:
@@ -196,6 +234,121 @@ def member_remove(request: TeamRequest, membership_pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Removed {membership.user.username} from {request.team.name}.")
     return redirect(SETTINGS)
+
+
+# --- invite links --------------------------------------------------------------------------
+
+
+@require_POST
+@team_admin_required
+def invite_create(request: TeamRequest) -> HttpResponse:
+    """A new invite link, shown once: only its hash is kept."""
+    form = InviteForm(request.POST, **_bound(request))
+    if not form.is_valid():
+        return _render_settings(request, status=400, invite_form=form)
+    invite, token = services.invite_create(
+        team=request.team,
+        role=form.cleaned_data["role"],
+        note=form.cleaned_data["note"].strip(),
+        actor=request.user,
+    )
+    link = request.build_absolute_uri(reverse("teams:join", kwargs={"token": token}))
+    context = {"invite": invite, "link": link}
+    return render(request, "teams/invite_created.html", context)
+
+
+@require_POST
+@team_admin_required
+def invite_revoke(request: TeamRequest, invite_pk: int) -> HttpResponse:
+    if refusal := _stale_refusal(request, own_team=True):
+        return _refuse_stale(request, refusal)
+    invite = selectors.get_invite_for_team(request.team, invite_pk)
+    if refusal := _stale_refusal(request):
+        return _refuse_stale(request, refusal)
+    try:
+        services.invite_revoke(invite=invite, actor=request.user)
+    except services.TeamRuleError as rule:
+        messages.error(request, str(rule))
+    else:
+        messages.success(request, "Invite link revoked: it can no longer be used.")
+    return redirect(SETTINGS)
+
+
+# --- joining a team through a link ---------------------------------------------------------
+
+
+def _render_join(
+    request: HttpRequest, token: str, status: int = 200, **context: Any
+) -> HttpResponse:
+    invite = selectors.pending_invite_by_token(token)
+    if invite is None:
+        context["unusable"] = str(services.InviteUnusable())
+        return render(request, JOIN_PAGE, context, status=404)
+    user = request.user
+    already = user.is_authenticated and any(
+        m.team_id == invite.team_id for m in getattr(request, "memberships", [])
+    )
+    join_url = reverse("teams:join", kwargs={"token": token})
+    context = {
+        "invite": invite,
+        "already_member": already,
+        "join_url": join_url,
+        "sign_up_url": reverse("teams:join_sign_up", kwargs={"token": token}),
+        "login_url": f"{reverse('login')}?{urlencode({'next': join_url})}",
+        "sign_up_form": JoinSignUpForm(),
+        **context,
+    }
+    return render(request, JOIN_PAGE, context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """An invite link: shows the team and role; a signed-in user accepts it with a POST."""
+    if request.method == "GET":
+        return _render_join(request, token)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?{urlencode({'next': request.path})}")
+    try:
+        membership = services.invite_accept(token=token, user=request.user)  # type: ignore[arg-type]
+    except services.TeamRuleError as rule:
+        status = 404 if isinstance(rule, services.InviteUnusable) else 400
+        return _render_join(request, token, status=status, refusal=str(rule))
+    return _joined(request, membership)
+
+
+@login_not_required
+@never_cache
+@require_POST
+@sensitive_post_parameters("password1", "password2")
+def join_sign_up(request: HttpRequest, token: str) -> HttpResponse:
+    """Someone without an account makes one through the link, joins, and is signed in."""
+    if request.user.is_authenticated:
+        return redirect("teams:join", token=token)  # signed in: accept on the join page
+    form = JoinSignUpForm(request.POST)
+    if not form.is_valid():
+        return _render_join(request, token, status=400, sign_up_form=form)
+    try:
+        user = services.invite_sign_up(
+            token=token,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+        )
+    except services.TeamRuleError as rule:
+        status = 404 if isinstance(rule, services.InviteUnusable) else 400
+        form.add_error("username" if status == 400 else None, str(rule))
+        return _render_join(request, token, status=status, sign_up_form=form)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    membership = user.memberships.select_related("team").get()
+    return _joined(request, membership)
+
+
+def _joined(request: HttpRequest, membership: Any) -> HttpResponse:
+    request.session[SESSION_KEY] = membership.team_id
+    role = membership.get_role_display().lower()
+    messages.success(request, f"You joined {membership.team.name} as {role}.")
+    return redirect("home")
 
 
 @require_POST

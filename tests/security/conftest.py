@@ -141,6 +141,10 @@ def world(
 ) -> World:
     listed_a, sent_a = invitations_of(account_a, alice, LISTED_A, SENT_A)
     listed_b, sent_b = invitations_of(account_b, charlie, LISTED_B, SENT_B)
+    invite_a, token_a = services.invite_create(team=team_a, role=Role.MEMBER, note="", actor=alice)
+    invite_b, token_b = services.invite_create(
+        team=team_b, role=Role.MEMBER, note="", actor=charlie
+    )
     return World(
         alice=alice,
         bob=bob,
@@ -159,6 +163,10 @@ def world(
         sent_b=sent_b,
         unconfirmed_a=unconfirmed_chat_of(account_a, alice, CHAT_WITH_A["chat_recipient"]),
         unconfirmed_b=unconfirmed_chat_of(account_b, charlie, CHAT_WITH_B["chat_recipient"]),
+        invite_a=invite_a,
+        invite_b=invite_b,
+        invite_token_a=token_a,
+        invite_token_b=token_b,
     )
 
 

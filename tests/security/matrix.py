@@ -19,20 +19,28 @@ from tests.security.support import World, assert_called_postpress_once, db_snaps
 
 # The Django admin is staff-only and has its own test; login and logout are Django's own
 # views (the login limits have their own tests), and the admin's login page redirects to
-# login; healthz is public on purpose, tested alone.
-SKIPPED_ROUTES = ("login/", "logout/", "admin/login/", "healthz")
+# login; healthz is public on purpose, tested alone. An invite link is public too, and meant to
+# be opened by someone of any team (or none): its token is the key, not a team's object
+# (tests/integration/teams/test_join.py).
+JOIN_ROUTES = ("join/<str:token>/", "join/<str:token>/sign-up/")
+SKIPPED_ROUTES = ("login/", "logout/", "admin/login/", "healthz", *JOIN_ROUTES)
 ADMIN_ROUTE = "admin/"
 
 # URL keywords that name an object of the current team, and which object the tests pass:
 # World.objects_of gives each team's. invitation_id names the team's listed invitation; action
 # is the same for every team ("accept"), so it names no team's object on its own.
 OBJECT_KWARGS = frozenset(
-    {"account_pk", "membership_pk", "sent_pk", "event_pk", "invitation_id", "action"}
+    {"account_pk", "membership_pk", "sent_pk", "event_pk", "invite_pk", "invitation_id", "action"}
 )
 SHARED_KWARGS = frozenset({"action"})
 # Values of World.objects_of that a request carries and that name nothing of the team: what its
 # account's chats take (an API and a recipient of that API). Never swapped for another team's.
 CHAT_VALUES = frozenset({"linkedin_api", "chat_recipient"})
+# The settings forms carry the team they were shown for (team_slug). Another team's there is a
+# stale page, refused in words before anything changes (tests/integration/teams/
+# test_stale_team.py; test_it_keeps_team_a_unchanged_whatever_charlie_posts_to_his_own_pages
+# posts team A's): it is not swapped here as if it named an object. The team switcher's is.
+SHOWN_FOR_TEAM = "team_slug"
 
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
@@ -110,14 +118,19 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda o: {"name": "Renamed team", "base_url": "https://api.example.test/v2"},
+        # Every settings form carries the team it was shown for (team_slug).
+        post_data=lambda o: {
+            "team": o["team_slug"],
+            "name": "Renamed team",
+            "base_url": "https://api.example.test/v2",
+        },
     ),
     "teams:api_key_update": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda o: {"api_key": "pp_live_replacement_key_5678"},
+        post_data=lambda o: {"team": o["team_slug"], "api_key": "pp_live_replacement_key_5678"},
     ),
     "teams:account_create": Endpoint(
         GET_POST,
@@ -125,6 +138,7 @@ MATRIX: dict[str, Endpoint] = {
         admin_only=True,
         effect="db",
         post_data=lambda o: {
+            "team": o["team_slug"],
             "provider": "TELEGRAM",
             "account_id": "acc_new_telegram_9",
             "label": "New Telegram",
@@ -139,6 +153,7 @@ MATRIX: dict[str, Endpoint] = {
         admin_only=True,
         effect="db",
         post_data=lambda o: {
+            "team": o["team_slug"],
             "provider": "LINKEDIN",
             "account_id": "acc_edited_7",
             "label": "Edited label",
@@ -153,35 +168,47 @@ MATRIX: dict[str, Endpoint] = {
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda o: {"active": "0"},
+        post_data=lambda o: {"team": o["team_slug"], "active": "0"},
     ),
     "teams:account_test": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="api",
+        post_data=lambda o: {"team": o["team_slug"]},
         api_call=lambda o: ("GET", "/users/invite/received"),
     ),
-    "teams:member_add": Endpoint(
+    # The invite link is shown once, on the answer to its POST.
+    "teams:invite_create": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda o: {
-            "username": "newcomer",
-            "role": "admin",
-            "create": "on",
-            "password": "a-Long-unusual-passphrase-91",
-        },
+        post_data=lambda o: {"team": o["team_slug"], "role": "admin", "note": "A newcomer"},
+        post_status=200,
+        post_shows="/join/",
+    ),
+    "teams:invite_revoke": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=True,
+        effect="db",
+        post_data=lambda o: {"team": o["team_slug"]},
     ),
     "teams:member_role": Endpoint(
         POST,
         team_required=True,
         admin_only=True,
         effect="db",
-        post_data=lambda o: {"role": "admin"},
+        post_data=lambda o: {"team": o["team_slug"], "role": "admin"},
     ),
-    "teams:member_remove": Endpoint(POST, team_required=True, admin_only=True, effect="db"),
+    "teams:member_remove": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=True,
+        effect="db",
+        post_data=lambda o: {"team": o["team_slug"]},
+    ),
     "teams:team_switch": Endpoint(
         POST,
         team_required=False,
@@ -374,7 +401,10 @@ def request_keywords(name: str, method: str | None = None) -> list[str]:
     if method in (None, "POST"):
         endpoint.post_data(recorder)
         endpoint.post_query(recorder)
-    return sorted(recorder.asked - SHARED_KWARGS - CHAT_VALUES)
+    asked = recorder.asked - SHARED_KWARGS - CHAT_VALUES
+    if name.startswith("teams:") and name != "teams:team_switch":
+        asked -= {SHOWN_FOR_TEAM}
+    return sorted(asked)
 
 
 # --- the project's URLconf -----------------------------------------------------------------

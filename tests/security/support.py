@@ -25,7 +25,13 @@ from invitations.models import (
     ListedInvitation,
     SentInvitation,
 )
-from postpress_dashboard.teams.models import ActivityEntry, LinkedAccount, Membership, Team
+from postpress_dashboard.teams.models import (
+    ActivityEntry,
+    LinkedAccount,
+    Membership,
+    Team,
+    TeamInvite,
+)
 
 API_BASE_URL = "https://api.example.test/api/v1"
 INVITES_URL = f"{API_BASE_URL}/users/invite/received"
@@ -108,6 +114,11 @@ class World:
     sent_b: SentInvitation
     unconfirmed_a: InvitationEvent  # a chat whose answer was lost, to resolve
     unconfirmed_b: InvitationEvent
+    # Each team's pending invite link (its admin made it) and the link's token.
+    invite_a: TeamInvite
+    invite_b: TeamInvite
+    invite_token_a: str
+    invite_token_b: str
 
     def objects_of(self, team: Team) -> dict[str, Any]:
         """What names `team`'s objects: each URL keyword, and the values request bodies and
@@ -116,16 +127,17 @@ class World:
         if team.pk == self.team_a.pk:
             account, membership = self.account_a, self.bob_membership
             listed, sent, chat = self.listed_a, self.sent_a, CHAT_WITH_A
-            unconfirmed = self.unconfirmed_a
+            unconfirmed, invite = self.unconfirmed_a, self.invite_a
         else:
             account, membership = self.account_b, self.charlie_membership
             listed, sent, chat = self.listed_b, self.sent_b, CHAT_WITH_B
-            unconfirmed = self.unconfirmed_b
+            unconfirmed, invite = self.unconfirmed_b, self.invite_b
         return chat | {
             "account_pk": account.pk,
             "membership_pk": membership.pk,
             "sent_pk": sent.pk,
             "event_pk": unconfirmed.pk,
+            "invite_pk": invite.pk,
             "invitation_id": listed.invitation_id,
             "action": "accept",
             "team_slug": team.slug,
@@ -149,6 +161,7 @@ SNAPSHOT_MODELS = (
     InvitationDecision,
     SentInvitation,
     InvitationEvent,
+    TeamInvite,
 )
 
 
@@ -178,6 +191,7 @@ def team_snapshot(team: Team) -> dict[str, list[dict[str, Any]]]:
         "memberships": list(Membership.objects.filter(team=team).order_by("pk").values()),
         "accounts": list(LinkedAccount.objects.filter(team=team).order_by("pk").values()),
         "activity": list(ActivityEntry.objects.filter(team=team).order_by("pk").values()),
+        "invites": list(TeamInvite.objects.filter(team=team).order_by("pk").values()),
         "listed": list(ListedInvitation.objects.filter(of_team).order_by("pk").values()),
         "decisions": list(InvitationDecision.objects.filter(of_team).order_by("pk").values()),
         "sent": list(SentInvitation.objects.filter(of_team).order_by("pk").values()),

@@ -74,7 +74,9 @@ def stored_canary(stored_via: str, canary: str, world: World, alice_client: Clie
     if stored_via == "team_set_api_key":
         services.team_set_api_key(team=world.team_a, api_key=canary, actor=world.alice)
     elif stored_via == "settings_form":
-        response = alice_client.post(reverse("teams:api_key_update"), {"api_key": canary})
+        response = alice_client.post(
+            reverse("teams:api_key_update"), {"team": world.team_a.slug, "api_key": canary}
+        )
         assert response.status_code == 302
     world.team_a.refresh_from_db()
     assert world.team_a.decrypted_api_key() == canary
@@ -195,8 +197,8 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
             "detail": f"The API key {canary} is not valid.",
         },
     )
-    htmx = alice_client.post(test_url, headers={"HX-Request": "true"})
-    plain = alice_client.post(test_url, follow=True)
+    htmx = alice_client.post(test_url, {"team": world.team_a.slug}, headers={"HX-Request": "true"})
+    plain = alice_client.post(test_url, {"team": world.team_a.slug}, follow=True)
     inbox = alice_client.get(url_for("invitations:inbox", objects), {"account": world.account_a.pk})
     assert INVALID_CREDENTIALS in htmx.content.decode()
     assert INVALID_CREDENTIALS in plain.content.decode()
@@ -208,8 +210,8 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
     api.replace(
         responses.GET, INVITES_URL, body=requests.ConnectionError("Connection refused by peer")
     )
-    htmx = alice_client.post(test_url, headers={"HX-Request": "true"})
-    plain = alice_client.post(test_url, follow=True)
+    htmx = alice_client.post(test_url, {"team": world.team_a.slug}, headers={"HX-Request": "true"})
+    plain = alice_client.post(test_url, {"team": world.team_a.slug}, follow=True)
     assert htmx.status_code == plain.status_code == 200
     assert '<span class="error">' in htmx.content.decode()
     haystacks.add("test connection unreachable (htmx)", response_text(htmx))
@@ -240,9 +242,13 @@ def test_it_shows_only_the_last_four_characters_after_saving(
 
 
 def test_it_confirms_a_saved_key_by_its_last_four_characters_only(
-    canary: str, alice_client: Client
+    canary: str, world: World, alice_client: Client
 ) -> None:
-    response = alice_client.post(reverse("teams:api_key_update"), {"api_key": canary}, follow=True)
+    response = alice_client.post(
+        reverse("teams:api_key_update"),
+        {"team": world.team_a.slug, "api_key": canary},
+        follow=True,
+    )
     page = response.content.decode()
 
     assert f"API key saved: it ends in {canary[-4:]}." in page
@@ -267,7 +273,9 @@ def test_it_does_not_echo_a_rejected_api_key(
     rejected = submitted.format(hex=uuid.uuid4().hex)
     before = world.team_a.api_key_ciphertext
 
-    response = alice_client.post(reverse("teams:api_key_update"), {"api_key": rejected})
+    response = alice_client.post(
+        reverse("teams:api_key_update"), {"team": world.team_a.slug, "api_key": rejected}
+    )
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -330,9 +338,12 @@ def test_it_does_not_send_the_stored_key_to_a_host_the_base_url_was_changed_to(
     api.add(responses.GET, f"{collector}/users/invite/received", json={"items": []})
 
     alice_client.post(
-        reverse("teams:team_update"), {"name": world.team_a.name, "base_url": collector}
+        reverse("teams:team_update"),
+        {"team": world.team_a.slug, "name": world.team_a.name, "base_url": collector},
     )
-    alice_client.post(url_for("teams:account_test", world.objects_of(world.team_a)))
+    alice_client.post(
+        url_for("teams:account_test", world.objects_of(world.team_a)), {"team": world.team_a.slug}
+    )
 
     leaked = [
         call.request.url

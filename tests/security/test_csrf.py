@@ -174,8 +174,11 @@ def test_it_checks_the_token_of_htmx_requests_too(
     client = csrf_client
     url = url_for("teams:account_test", world.objects_of(world.team_a))
 
-    refused = client.post(url, headers={"HX-Request": "true"})
-    accepted = client.post(url, headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
+    shown_for = {"team": world.team_a.slug}
+    refused = client.post(url, shown_for, headers={"HX-Request": "true"})
+    accepted = client.post(
+        url, shown_for, headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)}
+    )
 
     assert refused.status_code == 403
     assert accepted.status_code == 200

@@ -22,9 +22,16 @@ import pytest
 import responses
 from django.http import HttpResponse
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 
-from tests.security.matrix import ADMIN_ROUTE, MATRIX, SKIPPED_ROUTES, get_endpoints, url_for
+from tests.security.matrix import (
+    ADMIN_ROUTE,
+    JOIN_ROUTES,
+    MATRIX,
+    SKIPPED_ROUTES,
+    get_endpoints,
+    url_for,
+)
 from tests.security.support import World, stub_postpress
 
 # What production sets (postpress_dashboard/settings.py with DEPLOYMENT=production).
@@ -72,7 +79,12 @@ EXTRA_PAGES = {
     "healthz": Page(),
     "admin:login": Page(status=302, location="/login/"),
     "admin:index": Page(status=302, location="/admin/login/?next=/admin/"),
+    # Team B's invite link: alice may open it (and join); its sign-up is for people signed out,
+    # so it sends her back to the link's page.
+    "teams:join": Page(),
+    "teams:join_sign_up": Page("POST", 302, "JOIN"),
 }
+INVITE_PAGES = ("teams:join", "teams:join_sign_up")
 # Every GET of the matrix answers alice with 200: test_tenant_isolation's control says so too.
 PAGES = {name: Page() for name in get_endpoints()} | EXTRA_PAGES
 GET_PAGES = sorted(name for name, page in PAGES.items() if page.method == "GET")
@@ -90,7 +102,15 @@ def address_of(name: str, world: World) -> tuple[str, dict[str, Any], dict[str, 
     if name in MATRIX:
         objects = world.objects_of(world.team_a)
         return url_for(name, objects), MATRIX[name].query(objects), MATRIX[name].headers
+    if name in INVITE_PAGES:
+        return reverse(name, kwargs={"token": world.invite_token_b}), {}, {}
     return reverse(name), {}, {}
+
+
+def location_of(page: Page, world: World) -> str | None:
+    if page.location == "JOIN":
+        return reverse("teams:join", kwargs={"token": world.invite_token_b})
+    return page.location
 
 
 def request_page(client: Client, name: str, world: World, *, secure: bool) -> HttpResponse:
@@ -151,10 +171,15 @@ def test_it_walks_every_page_that_answers_get() -> None:
     this fails when a route is in neither: one the matrix skips (login, logout, healthz, the
     admin's login) without an entry in EXTRA_PAGES, or the admin. That the matrix lists every
     other URL pattern is test_tenant_isolation's first test."""
-    extra_paths = {reverse(name) for name in EXTRA_PAGES}
+    extra_paths = {
+        reverse(name, kwargs={"token": "t"} if name in INVITE_PAGES else None)
+        for name in EXTRA_PAGES
+    }
+    extra_routes = {resolve(path).route for path in extra_paths}
 
     assert set(get_endpoints()) <= set(PAGES)
-    assert {"/" + route for route in SKIPPED_ROUTES} <= extra_paths
+    assert set(SKIPPED_ROUTES) <= extra_routes
+    assert set(JOIN_ROUTES) <= extra_routes
     assert {"/login/", "/logout/", "/healthz"} <= extra_paths
     assert "/" + ADMIN_ROUTE in extra_paths
     assert not set(MATRIX) & set(EXTRA_PAGES)
@@ -181,7 +206,7 @@ def test_it_sends_the_security_headers_on_every_page(
     response = request_page(alice_client, name, world, secure=True)
 
     assert response.status_code == page.status, response.content.decode()[:500]
-    assert response.get("Location") == page.location
+    assert response.get("Location") == location_of(page, world)
     assert_security_headers(response)
     assert_cookies_locked_down(response)
 

@@ -100,8 +100,8 @@ def test_it_reports_from_test_connection_that_the_key_must_be_re_entered(
 ) -> None:
     url = url_for("teams:account_test", world.objects_of(world.team_a))
 
-    htmx = alice_client.post(url, headers={"HX-Request": "true"})
-    plain = alice_client.post(url, follow=True)
+    htmx = alice_client.post(url, {"team": world.team_a.slug}, headers={"HX-Request": "true"})
+    plain = alice_client.post(url, {"team": world.team_a.slug}, follow=True)
 
     assert htmx.status_code == plain.status_code == 200
     assert "re-enter the API key" in htmx.content.decode()
@@ -114,7 +114,9 @@ def test_it_recovers_once_the_key_is_re_entered(
     unreadable_keys: None, world: World, alice_client: Client
 ) -> None:
     response = alice_client.post(
-        reverse("teams:api_key_update"), {"api_key": "pp_live_reentered_key_0042"}, follow=True
+        reverse("teams:api_key_update"),
+        {"team": world.team_a.slug, "api_key": "pp_live_reentered_key_0042"},
+        follow=True,
     )
 
     assert response.status_code == 200

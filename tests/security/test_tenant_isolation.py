@@ -468,11 +468,21 @@ def test_it_refuses_team_pages_to_dave_who_is_in_no_team(
 # --- what the pages show -------------------------------------------------------------------
 
 INVALID_SUBMISSIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "teams:team_update": lambda o: {"name": "", "base_url": "not a url"},
-    "teams:api_key_update": lambda o: {"api_key": "short"},
-    "teams:account_create": lambda o: {"provider": "LINKEDIN", "account_id": "", "label": ""},
-    "teams:account_edit": lambda o: {"provider": "LINKEDIN", "account_id": "", "label": ""},
-    "teams:member_add": lambda o: {"username": "nobody-by-this-name", "role": "member"},
+    "teams:team_update": lambda o: {"team": o["team_slug"], "name": "", "base_url": "not a url"},
+    "teams:api_key_update": lambda o: {"team": o["team_slug"], "api_key": "short"},
+    "teams:account_create": lambda o: {
+        "team": o["team_slug"],
+        "provider": "LINKEDIN",
+        "account_id": "",
+        "label": "",
+    },
+    "teams:account_edit": lambda o: {
+        "team": o["team_slug"],
+        "provider": "LINKEDIN",
+        "account_id": "",
+        "label": "",
+    },
+    "teams:invite_create": lambda o: {"team": o["team_slug"], "role": "owner"},
     "invitations:send": lambda o: {"account": o["account_pk"], "recipient_id": ""},
     "chats:new": lambda o: {"account": o["account_pk"], "recipients": "", "message": ""},
 }

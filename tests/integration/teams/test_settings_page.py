@@ -4,7 +4,6 @@ import re
 
 import pytest
 import responses
-from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
@@ -35,7 +34,8 @@ def test_members_get_403_and_see_no_settings_controls(bob_client: Client) -> Non
 
 def test_it_saves_the_team_name_and_base_url_and_logs_it(alice_client: Client, team: Team) -> None:
     response = alice_client.post(
-        "/settings/team/", {"name": "Acme Recruiting", "base_url": "https://api.postpress.ai/v1/"}
+        "/settings/team/",
+        {"team": "acme", "name": "Acme Recruiting", "base_url": "https://api.postpress.ai/v1/"},
     )
     assert response.status_code == 302
     team.refresh_from_db()
@@ -48,7 +48,9 @@ def test_it_saves_the_team_name_and_base_url_and_logs_it(alice_client: Client, t
 def test_an_invalid_base_url_is_refused_and_keeps_what_was_typed(
     alice_client: Client, team: Team
 ) -> None:
-    response = alice_client.post("/settings/team/", {"name": "Renamed", "base_url": "not a url"})
+    response = alice_client.post(
+        "/settings/team/", {"team": "acme", "name": "Renamed", "base_url": "not a url"}
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert 'value="not a url"' in page and 'value="Renamed"' in page
@@ -60,7 +62,7 @@ def test_it_replaces_the_api_key_and_shows_only_its_last_four(
     alice_client: Client, team: Team
 ) -> None:
     response = alice_client.post(
-        "/settings/api-key/", {"api_key": "pp_live_brand_new_key_9876"}, follow=True
+        "/settings/api-key/", {"team": "acme", "api_key": "pp_live_brand_new_key_9876"}, follow=True
     )
     page = response.content.decode()
     assert "ends in 9876" in page
@@ -74,6 +76,7 @@ def test_it_links_an_account_with_provider_default_caps(alice_client: Client, te
     response = alice_client.post(
         "/settings/accounts/new/",
         {
+            "team": "acme",
             "provider": "LINKEDIN",
             "account_id": "acc_new",
             "label": "Recruiting",
@@ -90,7 +93,13 @@ def test_it_links_an_account_with_provider_default_caps(alice_client: Client, te
 def test_a_linkedin_account_needs_at_least_one_api(alice_client: Client, team: Team) -> None:
     response = alice_client.post(
         "/settings/accounts/new/",
-        {"provider": "LINKEDIN", "account_id": "acc_x", "label": "No API", "is_active": "on"},
+        {
+            "team": "acme",
+            "provider": "LINKEDIN",
+            "account_id": "acc_x",
+            "label": "No API",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 400
     assert "Choose at least one LinkedIn API" in response.content.decode()
@@ -102,7 +111,12 @@ def test_a_duplicate_account_id_is_refused_with_the_input_kept(
 ) -> None:
     response = alice_client.post(
         "/settings/accounts/new/",
-        {"provider": "INSTAGRAM", "account_id": linkedin_account.account_id, "label": "Again"},
+        {
+            "team": "acme",
+            "provider": "INSTAGRAM",
+            "account_id": linkedin_account.account_id,
+            "label": "Again",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 400
@@ -118,6 +132,7 @@ def test_it_edits_and_deactivates_an_account(
     alice_client.post(
         edit_url,
         {
+            "team": "acme",
             "provider": "LINKEDIN",
             "account_id": "acc_linkedin_demo",
             "label": "Renamed account",
@@ -127,7 +142,9 @@ def test_it_edits_and_deactivates_an_account(
             "is_active": "on",
         },
     )
-    alice_client.post(f"/settings/accounts/{linkedin_account.pk}/active/", {"active": "0"})
+    alice_client.post(
+        f"/settings/accounts/{linkedin_account.pk}/active/", {"team": "acme", "active": "0"}
+    )
     linkedin_account.refresh_from_db()
     assert linkedin_account.label == "Renamed account"
     assert (linkedin_account.daily_cap, linkedin_account.weekly_cap) == (20, 100)
@@ -140,7 +157,9 @@ def test_test_connection_lists_one_invitation_and_reports_success(
 ) -> None:
     responses.get(LIST_URL, json={"object": "InvitationList", "items": [], "cursor": None})
     response = alice_client.post(
-        f"/settings/accounts/{linkedin_account.pk}/test/", headers={"HX-Request": "true"}
+        f"/settings/accounts/{linkedin_account.pk}/test/",
+        {"team": "acme"},
+        headers={"HX-Request": "true"},
     )
     request = responses.calls[0].request
     assert "limit=1" in request.url and "account_id=acc_linkedin_demo" in request.url
@@ -159,40 +178,25 @@ def test_test_connection_reports_an_api_error_in_the_catalogue_s_words(
         status=401,
         json={"type": "errors/expired_credentials", "status": 401, "title": "Expired"},
     )
-    response = alice_client.post(f"/settings/accounts/{linkedin_account.pk}/test/", follow=True)
+    response = alice_client.post(
+        f"/settings/accounts/{linkedin_account.pk}/test/", {"team": "acme"}, follow=True
+    )
     page = response.content.decode()
     assert "The account&#x27;s login has expired" in page
     assert "errors/expired_credentials" not in page
 
 
-def test_it_adds_an_existing_user_and_creates_a_new_one(
-    alice_client: Client, team: Team, charlie: User
-) -> None:
-    alice_client.post("/settings/members/add/", {"username": "charlie", "role": "member"})
-    alice_client.post(
-        "/settings/members/add/",
-        {"username": "dana", "role": "admin", "create": "on", "password": "a-long-passphrase-7"},
-    )
-    roles = dict(Membership.objects.filter(team=team).values_list("user__username", "role"))
-    assert roles["charlie"] == Role.MEMBER and roles["dana"] == Role.ADMIN
-    assert Client().login(username="dana", password="a-long-passphrase-7")
-
-
-def test_adding_an_unknown_user_without_create_explains_what_to_do(
-    alice_client: Client, team: Team
-) -> None:
-    response = alice_client.post("/settings/members/add/", {"username": "nobody", "role": "member"})
-    assert response.status_code == 400
-    assert "tick “Create this user”" in response.content.decode()
-
-
 def test_the_last_admin_cannot_be_demoted_or_removed(alice_client: Client, team: Team) -> None:
     alice_membership = Membership.objects.get(team=team, user__username="alice")
     demote = alice_client.post(
-        f"/settings/members/{alice_membership.pk}/role/", {"role": "member"}, follow=True
+        f"/settings/members/{alice_membership.pk}/role/",
+        {"team": "acme", "role": "member"},
+        follow=True,
     )
     assert "cannot demote the last admin" in demote.content.decode()
-    remove = alice_client.post(f"/settings/members/{alice_membership.pk}/remove/", follow=True)
+    remove = alice_client.post(
+        f"/settings/members/{alice_membership.pk}/remove/", {"team": "acme"}, follow=True
+    )
     assert "cannot remove the last admin" in remove.content.decode()
     alice_membership.refresh_from_db()
     assert alice_membership.role == Role.ADMIN
@@ -200,15 +204,17 @@ def test_the_last_admin_cannot_be_demoted_or_removed(alice_client: Client, team:
 
 def test_an_admin_can_change_a_role_and_remove_a_member(alice_client: Client, team: Team) -> None:
     bob_membership = Membership.objects.get(team=team, user__username="bob")
-    alice_client.post(f"/settings/members/{bob_membership.pk}/role/", {"role": "admin"})
+    alice_client.post(
+        f"/settings/members/{bob_membership.pk}/role/", {"team": "acme", "role": "admin"}
+    )
     bob_membership.refresh_from_db()
     assert bob_membership.role == Role.ADMIN
-    alice_client.post(f"/settings/members/{bob_membership.pk}/remove/")
+    alice_client.post(f"/settings/members/{bob_membership.pk}/remove/", {"team": "acme"})
     assert not Membership.objects.filter(pk=bob_membership.pk).exists()
 
 
 def test_the_activity_log_shows_who_changed_what(alice_client: Client, team: Team) -> None:
-    alice_client.post("/settings/api-key/", {"api_key": "pp_live_rotated_key_5555"})
+    alice_client.post("/settings/api-key/", {"team": "acme", "api_key": "pp_live_rotated_key_5555"})
     page = alice_client.get(SETTINGS).content.decode()
     assert "alice · API key replaced (ending in 5555)" in page
     assert "command line · Added bob as member" in page
@@ -249,7 +255,9 @@ def test_the_settings_page_runs_a_constant_number_of_queries(
 def test_a_base_url_the_key_should_not_travel_to_is_refused(
     alice_client: Client, team: Team, base_url: str, reason: str
 ) -> None:
-    response = alice_client.post("/settings/team/", {"name": "Acme", "base_url": base_url})
+    response = alice_client.post(
+        "/settings/team/", {"team": "acme", "name": "Acme", "base_url": base_url}
+    )
     assert response.status_code == 400
     assert reason in response.content.decode()
     team.refresh_from_db()
@@ -261,7 +269,7 @@ def test_a_new_base_url_clears_the_key_so_it_is_entered_again_knowingly(
 ) -> None:
     response = alice_client.post(
         "/settings/team/",
-        {"name": "Acme", "base_url": "https://api.postpress.ai/api/v1"},
+        {"team": "acme", "name": "Acme", "base_url": "https://api.postpress.ai/api/v1"},
         follow=True,
     )
     assert "the API key was cleared: enter it again" in response.content.decode()
