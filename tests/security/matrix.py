@@ -473,8 +473,12 @@ def member_endpoints() -> list[str]:
 
 
 def object_kwargs_of(name: str) -> list[str]:
-    """The keywords of the endpoint's URL that name an object of one team."""
-    return [keyword for keyword in routes_by_name()[name].kwargs if keyword not in SHARED_KWARGS]
+    """The keywords of the endpoint's URL, path and POST query string, that name an object of
+    one team."""
+    recorder = _KeywordRecorder()
+    MATRIX[name].post_query(recorder)
+    keywords = [*routes_by_name()[name].kwargs, *sorted(recorder.asked)]
+    return [keyword for keyword in keywords if keyword not in SHARED_KWARGS]
 
 
 def smuggling_cases() -> list[tuple[str, str, str]]:

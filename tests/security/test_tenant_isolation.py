@@ -136,8 +136,10 @@ def test_it_finds_the_objects_that_queries_and_bodies_name() -> None:
     assert {"invitations:send", "invitations:sent", "invitations:activity"} <= set(
         SMUGGLING_ENDPOINTS
     )
-    # The inbox names an invitation in the query string of its POST, never in the path (F7).
+    # The inbox names an invitation in the query string of its POST, never in the path (F7),
+    # and a URL mixing teams' objects there is tried too.
     assert ("invitations:decide", "POST", "invitation_id") in smuggling_cases()
+    assert ("invitations:decide", "invitation_id") in url_mixing_cases()
     assert request_keywords("chats:new") == ["account_pk"]  # not the API or the recipient
     assert request_keywords("chats:fields") == ["account_pk"]
     assert request_keywords("chats:preview") == []
