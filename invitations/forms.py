@@ -106,10 +106,12 @@ class InvitationSendForm(forms.Form):
             return ""  # a post without the form (an API script): no repeat protection
         nonce = submission_nonce(token, team=self._team, user=self._user)
         if nonce is None:
-            # A fresh token, so sending again from the re-shown form works.
+            # A fresh token, so sending again from the re-shown form works; the words go at
+            # the top, as the token's field is hidden.
             self.data = self.data.copy()
             self.data[self.add_prefix("submission")] = self.initial["submission"]
-            raise forms.ValidationError(STALE_FORM)
+            self.add_error(None, STALE_FORM)
+            return ""
         return nonce
 
     def clean_message(self) -> str:
