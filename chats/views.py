@@ -26,6 +26,7 @@ from chats.forms import FIELD_FOR_CHAT_ERROR, ChatStartForm
 from chats.uploads import CappedUploadHandler
 from invitations.services import WriteUnconfirmed
 from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.postpress.catalogue import RESOLVE_IN_ACTIVITY
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
 from postpress_dashboard.teams.access import team_required
@@ -43,7 +44,6 @@ PREVIEW_PARTIAL = "chats/new.html#message-preview"
 # What a link may fill in, e.g. the inbox's "Message" (?account=&recipients=&invitation_id=).
 PREFILLED = ("recipients", "subject", "message", "linkedin_api", "invitation_id")
 UNSUPPORTED_MEDIA = "errors/unsupported_media_type"
-RESOLVE_IN_ACTIVITY = "It is listed in Activity, where you can mark what you find."
 
 
 def _account(team: Team, raw: str | None) -> LinkedAccount | None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -30,7 +30,6 @@ from invitations.forms import (
     SentFilterForm,
 )
 from invitations.models import (
-    EventKind,
     InvitationEvent,
     Outcome,
     Resolution,
@@ -38,9 +37,13 @@ from invitations.models import (
     SentStatus,
 )
 from invitations.rules import MESSAGE_LIMIT, message_length
-from postpress_dashboard.core.api import Deadline
 from postpress_dashboard.http import TeamRequest, posted_next_url
-from postpress_dashboard.postpress.catalogue import entry_for, unconfirmed_message
+from postpress_dashboard.postpress.catalogue import (
+    RESOLUTION_LABELS,
+    RESOLVE_IN_SENT,
+    entry_for,
+    unconfirmed_message,
+)
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
@@ -162,9 +165,6 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     return _render_send(request, form)
 
 
-RESOLVE_IN_SENT = "It is listed in Sent invitations, where you can mark what you find."
-
-
 def _sent_message(sent: SentInvitation) -> str:
     message = f"Invitation sent to {sent.recipient_id}."
     if sent.usage is not None:
@@ -214,27 +214,25 @@ def send_form_fields(request: TeamRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class WithdrawOutcome:
     message: str
-    level: str  # "success", "info" or "error", as in django.contrib.messages
-
-    @property
-    def ok(self) -> bool:
-        return self.level != "error"
+    level: str  # "success", "info", "warning" (unconfirmed) or "error", as in contrib.messages
 
 
-def _withdraw_one(
-    sent: SentInvitation, request: TeamRequest, *, within: Deadline | None = None
-) -> WithdrawOutcome:
-    try:
-        withdrawn = services.invitation_withdraw(sent=sent, actor=request.user, within=within)
-    except ApiKeyUnavailable as unavailable:
-        return WithdrawOutcome(api_key_problem(unavailable.state), "error")
-    except services.WriteUnconfirmed as unconfirmed:
-        return WithdrawOutcome(unconfirmed.message, "error")
-    except PostpressError as error:
+def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome:
+    return _withdraw_outcome(services.invitation_withdrawal(sent=sent, actor=request.user))
+
+
+def _withdraw_outcome(withdrawal: services.Withdrawal) -> WithdrawOutcome:
+    """A withdraw's outcome in words, from what it did or the invitation's real state."""
+    sent, error = withdrawal.sent, withdrawal.error
+    if isinstance(error, ApiKeyUnavailable):
+        return WithdrawOutcome(api_key_problem(error.state), "error")
+    if isinstance(error, services.WriteUnconfirmed):
+        return WithdrawOutcome(error.message, "warning")  # it may have been done
+    if isinstance(error, PostpressError):
         if error.error_type == "errors/resource_not_found":
             return WithdrawOutcome(GONE, "info")
         return WithdrawOutcome(error.user_message, "error")
-    if not withdrawn:
+    if not withdrawal.withdrawn:
         return _not_withdrawn(sent)
     return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")
 
@@ -291,8 +289,8 @@ def sent_list(request: TeamRequest) -> HttpResponse:
         "next": request.get_full_path(),
     }
     if account is not None:
-        # A send whose request died mid-call becomes unconfirmed, for a person to resolve.
-        services.stale_writes_mark_unconfirmed(account=account)
+        # A send or withdraw whose request died mid-call becomes unconfirmed, for a person.
+        services.abandoned_writes_mark_unconfirmed(team=team)
         sent = selectors.sent_invitations(account, pending_longer_than_days=days)
         page = Paginator(sent, SENT_PAGE_SIZE).get_page(request.GET.get("page"))
         context |= {"page": page, "usage": selectors.account_usage_warning(account)}
@@ -307,6 +305,10 @@ def sent_list(request: TeamRequest) -> HttpResponse:
 def sent_row(request: TeamRequest, sent_pk: int) -> HttpResponse:
     """One row as it is now: a row still sending or withdrawing asks for this until it ends."""
     sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
+    if sent.in_flight and sent.status_at < timezone.now() - services.STALE_CLAIM_AFTER:
+        # Its request died mid-call: the row stops polling and offers its resolution.
+        services.abandoned_writes_mark_unconfirmed(team=request.team)
+        sent = selectors.get_sent_invitation_for_team(request.team, sent_pk)
     if not request.htmx:
         return redirect(_sent_url(sent.account))
     context = {
@@ -355,24 +357,24 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
         .filter(pk__in=ids)
         .select_related("account__team")
     )
-    withdrawn, failed, not_tried = 0, 0, 0
-    failures: dict[str, list[str]] = {}  # recipients by message, so a shared cause reads once
-    # All the calls share one deadline: what is not tried by then is said, not waited for.
-    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
-    for sent in shown:
-        if deadline.passed:
-            not_tried += 1
-            continue
-        outcome = _withdraw_one(sent, request, within=deadline)
-        if outcome.level == "success":
-            withdrawn += 1
-        elif outcome.level == "error":
-            failed += 1
-            failures.setdefault(outcome.message, []).append(sent.recipient_id)
+    tried, not_tried = services.invitations_bulk_withdraw(invitations=shown, actor=request.user)
+    outcomes = [(withdrawal.sent, _withdraw_outcome(withdrawal)) for withdrawal in tried]
+    withdrawn = sum(outcome.level == "success" for _, outcome in outcomes)
+    # Recipients by message and level, so a shared cause reads once.
+    unsure: dict[str, list[str]] = {}
+    failures: dict[str, list[str]] = {}
+    for sent, outcome in outcomes:
+        if outcome.level in ("warning", "error"):
+            by_message = unsure if outcome.level == "warning" else failures
+            by_message.setdefault(outcome.message, []).append(sent.recipient_id)
+    failed = sum(len(recipients) for recipients in failures.values())
+    unconfirmed = sum(len(recipients) for recipients in unsure.values())
     asked = len(set(ids))
     summary = f"Withdrew {withdrawn} of {asked} invitation{'s' if asked != 1 else ''}."
-    complete = withdrawn and not failed and not not_tried
+    complete = withdrawn and not failed and not unconfirmed and not not_tried
     (messages.success if complete else messages.warning)(request, summary)
+    for message, recipients in unsure.items():
+        messages.warning(request, f"{', '.join(recipients)}: {message}")
     for message, recipients in failures.items():
         messages.error(request, f"Not withdrawn ({', '.join(recipients)}): {message}")
     if not_tried:
@@ -381,7 +383,7 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
             f"{not_tried} not tried in time: they are still pending. Withdraw all shown again "
             "to try them.",
         )
-    if skipped := asked - withdrawn - failed - not_tried:
+    if skipped := asked - withdrawn - failed - unconfirmed - not_tried:
         messages.info(
             request, f"{skipped} no longer pending for more than {days} days: left as they are."
         )
@@ -409,32 +411,6 @@ class ActivityRow:
             return ""
         return entry_for(self.event.error_type, None).message
 
-    @property
-    def resolution_choices(self) -> list[tuple[str, str]]:
-        """The two answers a person can give about an unconfirmed write, in its own words."""
-        return RESOLUTION_WORDS[EventKind(self.event.kind)]
-
-
-RESOLUTION_WORDS: dict[EventKind, list[tuple[str, str]]] = {
-    EventKind.SEND: [(Resolution.WENT_THROUGH, "It was sent"), (Resolution.DID_NOT, "Not sent")],
-    EventKind.WITHDRAW: [
-        (Resolution.WENT_THROUGH, "It was withdrawn"),
-        (Resolution.DID_NOT, "Still pending"),
-    ],
-    EventKind.CHAT: [
-        (Resolution.WENT_THROUGH, "It was started"),
-        (Resolution.DID_NOT, "Not started"),
-    ],
-    EventKind.ACCEPT: [
-        (Resolution.WENT_THROUGH, "It was accepted"),
-        (Resolution.DID_NOT, "Not accepted"),
-    ],
-    EventKind.DECLINE: [
-        (Resolution.WENT_THROUGH, "It was declined"),
-        (Resolution.DID_NOT, "Not declined"),
-    ],
-}
-
 
 @require_POST
 @team_required
@@ -447,7 +423,8 @@ def unconfirmed_resolve(request: TeamRequest, event_pk: int) -> HttpResponse:
         messages.error(request, "Nothing was changed: choose what you found on the provider.")
         return redirect(back)
     if services.unconfirmed_resolve(event=event, resolution=resolution, actor=request.user):
-        words = dict(RESOLUTION_WORDS[EventKind(event.kind)])[resolution]
+        went_through, did_not = RESOLUTION_LABELS[event.kind]
+        words = went_through if resolution == Resolution.WENT_THROUGH else did_not
         messages.success(request, f"Marked {event.target}: {words.lower()}.")
     else:
         messages.info(request, f"{event.target} was resolved already; nothing was changed.")
@@ -457,6 +434,7 @@ def unconfirmed_resolve(request: TeamRequest, event_pk: int) -> HttpResponse:
 @require_GET
 @team_required
 def activity(request: TeamRequest) -> HttpResponse:
+    services.abandoned_writes_mark_unconfirmed(team=request.team)  # listed here to resolve
     form = ActivityFilterForm(request.GET, team=request.team)
     account, outcome = None, None
     if form.is_valid():

@@ -1,9 +1,11 @@
 """Accepting, declining, sending and withdrawing invitations. Each records an InvitationEvent."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,7 +29,12 @@ from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
 from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
-from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice
+from postpress_dashboard.teams.models import (
+    ApiKeyUnavailable,
+    LinkedAccount,
+    ProviderChoice,
+    Team,
+)
 from postpress_dashboard.teams.services import api_key_problem
 
 logger = logging.getLogger(__name__)
@@ -241,6 +248,34 @@ def _claim_decision(
     if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
         return existing.get(), True
     return existing.select_related("actor").get(), False
+
+
+@dataclass(frozen=True)
+class BulkDecisions:
+    decisions: list[Decision]  # in the order asked, up to the deadline
+    not_tried: int  # the rest: the deadline came first
+
+
+def invitations_bulk_decide(
+    *, account: LinkedAccount, invitation_ids: list[str], action: str, actor: Actor
+) -> BulkDecisions:
+    """Decide each, one failure not stopping the rest, all within one deadline
+    (POSTPRESS_BULK_BUDGET): no call starts after it, and none runs past it."""
+    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
+    decisions: list[Decision] = []
+    for invitation_id in invitation_ids:
+        if deadline.passed:
+            break
+        decisions.append(
+            invitation_decide(
+                account=account,
+                invitation_id=invitation_id,
+                action=action,
+                actor=actor,
+                within=deadline,
+            )
+        )
+    return BulkDecisions(decisions, not_tried=len(invitation_ids) - len(decisions))
 
 
 def _finish(record: InvitationDecision, state: str, error_type: str) -> None:
@@ -511,6 +546,44 @@ def _withdraw_failed(sent: SentInvitation, error: Exception, actor: Actor) -> No
         raise WriteUnconfirmed(EventKind.WITHDRAW, error, sent=sent) from error
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What one withdraw did: withdrawn, or not (``sent`` holds its state), or an error:
+    ApiKeyUnavailable, PostpressError (refused) or WriteUnconfirmed."""
+
+    sent: SentInvitation
+    withdrawn: bool = False
+    error: Exception | None = None
+
+
+def invitation_withdrawal(
+    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None
+) -> Withdrawal:
+    """invitation_withdraw, its outcome as a value rather than an exception."""
+    try:
+        return Withdrawal(
+            sent, withdrawn=invitation_withdraw(sent=sent, actor=actor, within=within)
+        )
+    except (ApiKeyUnavailable, PostpressError, WriteUnconfirmed) as error:
+        return Withdrawal(sent, error=error)
+
+
+def invitations_bulk_withdraw(
+    *, invitations: Iterable[SentInvitation], actor: Actor
+) -> tuple[list[Withdrawal], int]:
+    """Withdraw each within one deadline (POSTPRESS_BULK_BUDGET). Returns what was tried and
+    how many were not: the deadline came first."""
+    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
+    tried: list[Withdrawal] = []
+    not_tried = 0
+    for sent in invitations:
+        if deadline.passed:
+            not_tried += 1
+        else:
+            tried.append(invitation_withdrawal(sent=sent, actor=actor, within=deadline))
+    return tried, not_tried
+
+
 # --- resolving unconfirmed writes ------------------------------------------------------------
 
 # What a person's answer makes of a sent invitation, by the kind of the unconfirmed event.
@@ -563,29 +636,65 @@ def _resolve_sent(event: InvitationEvent, resolution: str, actor: Actor, now: da
     SentInvitation.objects.filter(pk=event.sent_id, status=waiting).update(**changes)
 
 
-def stale_writes_mark_unconfirmed(*, account: LinkedAccount) -> int:
-    """Sends whose request died mid-call (still "sending" long after any call could take) are
-    unconfirmed: each gets its Activity entry and waits for a person. Returns how many."""
+def abandoned_writes_mark_unconfirmed(*, team: Team) -> int:
+    """Writes whose request died mid-call are unconfirmed: a send still "sending", a withdraw
+    still "withdrawing" or a decision still "in progress" long after any call could take.
+    Each gets its Activity entry and waits for a person. Returns how many were found."""
     cutoff = timezone.now() - STALE_CLAIM_AFTER
-    stale = list(
-        SentInvitation.objects.filter(
-            account=account, status=SentStatus.SENDING, status_at__lt=cutoff
-        ).select_related("account")
+    abandoned = SentInvitation.objects.filter(
+        account__team=team,
+        status__in=list(ABANDONED_TO_UNCONFIRMED),
+        status_at__lt=cutoff,
+    ).select_related("account", "sent_by")
+    found = 0
+    for sent in abandoned:
+        found += _abandoned_sent(sent)
+    decisions = InvitationDecision.objects.filter(
+        account__team=team, state=DecisionState.IN_PROGRESS, decided_at__lt=cutoff
+    ).select_related("account", "actor")
+    for decision in decisions:
+        found += _abandoned_decision(decision)
+    return found
+
+
+# What a write abandoned mid-call becomes, and the kind of its Activity entry.
+ABANDONED_TO_UNCONFIRMED = {
+    SentStatus.SENDING: (SentStatus.UNCONFIRMED, EventKind.SEND),
+    SentStatus.WITHDRAWING: (SentStatus.WITHDRAW_UNCONFIRMED, EventKind.WITHDRAW),
+}
+
+
+def _abandoned_sent(sent: SentInvitation) -> int:
+    after, kind = ABANDONED_TO_UNCONFIRMED[SentStatus(sent.status)]
+    taken = SentInvitation.objects.filter(pk=sent.pk, status=sent.status).update(
+        status=after, status_at=timezone.now()
     )
-    for sent in stale:
-        taken = SentInvitation.objects.filter(pk=sent.pk, status=SentStatus.SENDING).update(
-            status=SentStatus.UNCONFIRMED, status_at=timezone.now()
+    if taken:  # not a teammate's request, a moment earlier
+        actor = sent.sent_by if kind == EventKind.SEND else None
+        event_record(
+            account=sent.account,
+            actor=actor,
+            kind=kind,
+            target=sent.recipient_id,
+            error=AbandonedCall(),
+            sent=sent,
         )
-        if taken:
-            event_record(
-                account=account,
-                actor=sent.sent_by,
-                kind=EventKind.SEND,
-                target=sent.recipient_id,
-                error=AbandonedCall(),
-                sent=sent,
-            )
-    return len(stale)
+    return taken
+
+
+def _abandoned_decision(decision: InvitationDecision) -> int:
+    taken = InvitationDecision.objects.filter(
+        pk=decision.pk, state=DecisionState.IN_PROGRESS, decided_at=decision.decided_at
+    ).update(state=DecisionState.UNCONFIRMED, decided_at=timezone.now())
+    if taken:
+        event_record(
+            account=decision.account,
+            actor=decision.actor,
+            kind=decision.action,
+            target=decision.invitation_id,
+            error=AbandonedCall(),
+        )
+    return taken
 
 
 class AbandonedCall(Exception):

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpResponse
@@ -24,7 +23,6 @@ from django.views.decorators.vary import vary_on_headers
 from invitations import selectors, services
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
-from postpress_dashboard.core.api import Deadline
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.errors import AuthenticationError
@@ -176,9 +174,22 @@ class RowView:
                 return "decided"
         if self.record is None or self.record.state == DecisionState.FAILED:
             return "open"
-        if self.record.state == DecisionState.UNCONFIRMED:
+        if self.record.state == DecisionState.DONE:
+            return "handled"
+        if self.record.state == DecisionState.UNCONFIRMED or self._abandoned:
             return "unconfirmed"
-        return "handled" if self.record.state == DecisionState.DONE else "in_progress"
+        return "in_progress"
+
+    @property
+    def _abandoned(self) -> bool:
+        """In progress for longer than any call may take: its request died mid-call."""
+        record = self.record
+        stale_before = timezone.now() - services.STALE_CLAIM_AFTER
+        return (
+            record is not None
+            and record.decided_at is not None
+            and (record.decided_at < stale_before)
+        )
 
     @property
     def unconfirmed_message(self) -> str:
@@ -292,24 +303,12 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
         messages.error(request, summary)
         return redirect(next_url)
 
-    # One failure does not stop the rest: every decision reports its own outcome. All of them
-    # share one deadline; the rows not tried by then keep their buttons.
-    deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
-    decisions: list[services.Decision] = []
-    for invitation_id in chosen:
-        if deadline.passed:
-            break
-        decisions.append(
-            services.invitation_decide(
-                account=account,
-                invitation_id=invitation_id,
-                action=action,
-                actor=request.user,
-                within=deadline,
-            )
-        )
+    bulk = services.invitations_bulk_decide(
+        account=account, invitation_ids=chosen, action=action, actor=request.user
+    )
+    decisions = bulk.decisions  # the rows not tried keep their buttons
     names = selectors.listed_inviter_names(account=account, invitation_ids=chosen)
-    summary = _bulk_summary(Action(action), decisions, asked=len(chosen))
+    summary = _bulk_summary(Action(action), bulk)
     if request.htmx:
         decide_urls = DecideUrls(account)
         context = {
@@ -323,7 +322,7 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
             "oob": True,
         }
         return render(request, BULK_TEMPLATE, context)
-    all_done = all(decision.ok for decision in decisions) and len(decisions) == len(chosen)
+    all_done = all(decision.ok for decision in decisions) and not bulk.not_tried
     (messages.success if all_done else messages.warning)(request, summary)
     for decision in decisions:
         if not decision.ok:
@@ -335,13 +334,21 @@ def invitations_bulk_decide(request: TeamRequest, account_pk: int) -> HttpRespon
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _bulk_summary(action: Action, decisions: list[services.Decision], *, asked: int) -> str:
-    done = sum(decision.ok for decision in decisions)
+def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
+    decisions = bulk.decisions
+    asked = len(decisions) + bulk.not_tried
     past = PAST_TENSE[action]
+    done = sum(decision.ok for decision in decisions)
+    unconfirmed = sum(decision.unconfirmed for decision in decisions)
     summary = f"{past} {done} of {asked} selected invitations."
-    if failed := len(decisions) - done:
+    if unconfirmed:
+        summary += (
+            f" {unconfirmed} may have been {past.lower()}: see "
+            f"{'its row' if unconfirmed == 1 else 'their rows'}."
+        )
+    if failed := len(decisions) - done - unconfirmed:
         summary += f" {failed} could not be {past.lower()}."
-    if not_tried := asked - len(decisions):
+    if not_tried := bulk.not_tried:
         summary += (
             f" {not_tried} {'was' if not_tried == 1 else 'were'} not tried in time: try "
             f"{'it' if not_tried == 1 else 'them'} again."
@@ -405,6 +412,8 @@ def _add_outcome_message(request: TeamRequest, decision: services.Decision, name
         messages.success(request, text)
     elif decision.already_handled:
         messages.info(request, text)
+    elif decision.unconfirmed:
+        messages.warning(request, text)  # it may have been done: never "could not"
     else:
         messages.error(request, f"Could not {decision.action} the invitation{_from(name)}: {text}")
 

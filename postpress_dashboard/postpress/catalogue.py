@@ -434,8 +434,23 @@ UNCONFIRMED_REASONS: dict[str, str] = {
     "client/invalid_fields": "postpress's answer held values the dashboard cannot use.",
     "client/response_too_large": "postpress's answer was too large to read.",
     "client/too_many_items": "postpress's answer was not what was asked for.",
+    "errors/request_timeout": "postpress timed out waiting for the provider.",
+    "errors/unexpected_error": "postpress reported an unexpected error on its side.",
 }
 _UNCONFIRMED_FALLBACK = "The request stopped before postpress's answer was recorded."
+
+
+# The two answers a person gives about an unconfirmed write: it went through, or it did not.
+RESOLUTION_LABELS: dict[str, tuple[str, str]] = {
+    "send": ("It was sent", "Not sent"),
+    "withdraw": ("It was withdrawn", "Still pending"),
+    "chat": ("It was started", "Not started"),
+    "accept": ("It was accepted", "Not accepted"),
+    "decline": ("It was declined", "Not declined"),
+}
+# Where a person resolves it, said after the words above.
+RESOLVE_IN_SENT = "It is listed in Sent invitations, where you can mark what you find."
+RESOLVE_IN_ACTIVITY = "It is listed in Activity, where you can mark what you find."
 
 
 def unconfirmed_message(action: str, error_type: str | None = None) -> str:

@@ -21,6 +21,9 @@ NEVER_SENT_TYPES = frozenset(
         "client/host_not_allowed",
     }
 )
+# Envelopes in which postpress itself says the outcome is unknown: it timed out waiting for the
+# provider, or failed unexpectedly on its side. A write answered so may have been done.
+OUTCOME_UNKNOWN_TYPES = frozenset({"errors/request_timeout", "errors/unexpected_error"})
 
 
 class PostpressError(Exception):
@@ -54,11 +57,14 @@ class PostpressError(Exception):
 
         Only two answers are definite refusals: an error envelope (postpress said no), or a
         failure before any byte was sent (no connection, a refused address or key). A timeout,
-        a cut-off connection, an error page without an envelope or an unreadable answer leaves
-        a write unconfirmed: it must not be released or repeated as if nothing happened.
+        a cut-off connection, an error page without an envelope, an unreadable answer, or an
+        envelope saying the outcome is unknown (OUTCOME_UNKNOWN_TYPES) leaves a write
+        unconfirmed: it must not be released or repeated as if nothing happened.
         """
         if self.error_type in NEVER_SENT_TYPES:
             return False
+        if self.error_type in OUTCOME_UNKNOWN_TYPES:
+            return True
         return not self.answered_with_envelope
 
     @property

@@ -391,3 +391,145 @@ def test_a_chat_whose_answer_is_lost_is_unconfirmed_with_the_text_kept(
     assert (event.kind, event.outcome) == (EventKind.CHAT, Outcome.UNCONFIRMED)
     activity = alice_client.get(ACTIVITY).content.decode()
     assert "It was started" in activity
+
+
+def test_a_withdraw_whose_request_died_mid_call_becomes_unconfirmed_with_its_entry(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """F5: not left "withdrawing" for good: the row stops polling and offers its resolution."""
+    row = SentInvitation.objects.create(
+        account=linkedin_account,
+        recipient_id="ACo-w",
+        invitation_id="inv_w",
+        status=SentStatus.WITHDRAWING,
+    )
+    SentInvitation.objects.filter(pk=row.pk).update(
+        status_at=timezone.now() - STALE_CLAIM_AFTER - timedelta(seconds=1)
+    )
+
+    fragment = alice_client.get(f"/invitations/sent/{row.pk}/row/", headers=HTMX).content.decode()
+
+    row.refresh_from_db()
+    assert row.status == SentStatus.WITHDRAW_UNCONFIRMED
+    assert "may have been withdrawn: check on the provider" in fragment
+    assert "hx-trigger" not in fragment
+    event = InvitationEvent.objects.get()
+    assert (event.kind, event.outcome, event.sent_id) == (
+        EventKind.WITHDRAW,
+        Outcome.UNCONFIRMED,
+        row.pk,
+    )
+    assert f'action="/activity/{event.pk}/resolve/"' in fragment
+
+
+def test_a_decision_whose_request_died_mid_call_becomes_unconfirmed_with_its_entry(
+    alice_client: Client, bob: Any, linkedin_account: LinkedAccount
+) -> None:
+    """F5: an accept "in progress" long after any call could take is shown as unconfirmed,
+    with a retry, and listed in Activity to resolve."""
+    decision = InvitationDecision.objects.create(
+        account=linkedin_account,
+        invitation_id="inv_1",
+        action="accept",
+        state=DecisionState.IN_PROGRESS,
+        actor=bob,
+    )
+    InvitationDecision.objects.filter(pk=decision.pk).update(
+        decided_at=timezone.now() - STALE_CLAIM_AFTER - timedelta(seconds=1)
+    )
+
+    activity = alice_client.get(ACTIVITY).content.decode()
+
+    decision.refresh_from_db()
+    assert decision.state == DecisionState.UNCONFIRMED
+    event = InvitationEvent.objects.get()
+    assert (event.kind, event.outcome, event.target) == ("accept", Outcome.UNCONFIRMED, "inv_1")
+    assert "It was accepted" in activity and "Not accepted" in activity
+
+
+@responses.activate
+def test_a_504_request_timeout_envelope_keeps_the_slot_and_the_token(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """postpress itself timed out waiting for the provider: the invitation may have gone out."""
+    body = {"type": "errors/request_timeout", "status": 504, "title": "Request timed out"}
+    responses.post(SEND_URL, status=504, json=body)
+    token = token_for(alice_client, linkedin_account)
+
+    page = send_form(alice_client, linkedin_account, "ACo-504", token).content.decode()
+    send_form(alice_client, linkedin_account, "ACo-504", token)
+
+    assert sends() == 1
+    assert SentInvitation.objects.get().status == SentStatus.UNCONFIRMED
+    assert "postpress timed out waiting for the provider" in page
+
+
+@responses.activate
+def test_bulk_and_plain_outcomes_never_say_could_not_for_what_may_have_been_done(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    for invitation_id in ("inv_lost", "inv_refused"):
+        ListedInvitation.objects.create(
+            account=linkedin_account, invitation_id=invitation_id, shared_secret="s"
+        )
+    received = f"{API_BASE_URL}/users/invite/received"
+    responses.post(f"{received}/inv_lost", body=requests.ReadTimeout("timed out"))
+    refusal = {"type": "errors/invalid_recipient", "status": 422, "title": "No"}
+    responses.post(f"{received}/inv_refused", status=422, json=refusal)
+
+    fragment = alice_client.post(
+        f"/inbox/{linkedin_account.pk}/bulk/",
+        {"action": "accept", "invitation": ["inv_lost", "inv_refused"]},
+        headers=HTMX,
+    ).content.decode()
+
+    assert (
+        "Accepted 0 of 2 selected invitations. 1 may have been accepted: see its row. "
+        "1 could not be accepted."
+    ) in fragment
+
+
+@responses.activate
+def test_without_javascript_an_unconfirmed_accept_is_a_warning_not_a_failure(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    ListedInvitation.objects.create(
+        account=linkedin_account, invitation_id="inv_1", shared_secret="s", inviter_name="Ada"
+    )
+    responses.post(
+        f"{API_BASE_URL}/users/invite/received/inv_1", body=requests.ReadTimeout("timed out")
+    )
+
+    page = alice_client.post(
+        f"/inbox/{linkedin_account.pk}/invitations/accept/?invitation=inv_1", follow=True
+    ).content.decode()
+
+    assert "may have been accepted: check on the provider" in page
+    assert "Could not accept" not in page
+
+
+@responses.activate
+def test_a_bulk_withdraw_lists_what_may_have_been_withdrawn_apart_from_failures(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    rows = [
+        SentInvitation.objects.create(
+            account=linkedin_account, recipient_id=name, invitation_id=f"inv_{name}"
+        )
+        for name in ("ACo-lost", "ACo-ok")
+    ]
+    sent_url = f"{API_BASE_URL}/users/invite/sent"
+    responses.delete(re.compile(re.escape(f"{sent_url}/inv_ACo-lost")), status=502, body="<html>")
+    responses.delete(
+        re.compile(re.escape(f"{sent_url}/inv_ACo-ok")), json={"object": "InvitationCanceled"}
+    )
+
+    page = alice_client.post(
+        "/invitations/sent/withdraw/",
+        {"account": linkedin_account.pk, "days": "0", "sent": [row.pk for row in rows]},
+        follow=True,
+    ).content.decode()
+
+    assert "Withdrew 1 of 2 invitations." in page
+    assert "ACo-lost: The invitation may have been withdrawn" in page
+    assert "Not withdrawn" not in page
