@@ -12,8 +12,8 @@ from invitations.services import (
     WriteUnconfirmed,
     account_client,
     event_record,
-    is_unconfirmed,
 )
+from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
 from postpress_dashboard.teams.models import LinkedAccount
 
@@ -46,8 +46,9 @@ def chat_start(
     client = account_client(account)  # ApiKeyUnavailable: nothing was tried
     try:
         started = client.start_chat(chat)
-    except Exception as error:
-        # Whatever failed mid-call, the chat may have started, unless postpress refused it.
+    except PostpressError as error:
+        # The client turns every failure of the call itself into a PostpressError: anything
+        # else (a file that cannot be opened) failed before the request left.
         event_record(
             account=account,
             actor=actor,
@@ -56,7 +57,7 @@ def chat_start(
             error=error,
             detail=detail,
         )
-        if is_unconfirmed(error):
+        if error.unconfirmed:
             raise WriteUnconfirmed(EventKind.CHAT, error) from error
         raise
     event_record(

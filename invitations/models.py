@@ -144,6 +144,8 @@ class Resolution(models.TextChoices):
 
     WENT_THROUGH = "went_through", "Went through"
     DID_NOT = "did_not", "Did not go through"
+    # A person tried the same decision again: its own outcome answers the question.
+    TRIED_AGAIN = "tried_again", "Tried again"
 
 
 class InvitationEvent(models.Model):

@@ -246,6 +246,7 @@ def _claim_decision(
         state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
     )
     if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
+        _earlier_attempts_superseded(account, invitation_id, actor, now)
         return existing.get(), True
     return existing.select_related("actor").get(), False
 
@@ -276,6 +277,23 @@ def invitations_bulk_decide(
             )
         )
     return BulkDecisions(decisions, not_tried=len(invitation_ids) - len(decisions))
+
+
+def _earlier_attempts_superseded(
+    account: LinkedAccount, invitation_id: str, actor: Actor, now: datetime
+) -> None:
+    """An unconfirmed attempt a person chose to try again needs no answer any more."""
+    InvitationEvent.objects.filter(
+        account=account,
+        target=invitation_id,
+        kind__in=[EventKind.ACCEPT, EventKind.DECLINE],
+        outcome=Outcome.UNCONFIRMED,
+        resolution="",
+    ).update(
+        resolution=Resolution.TRIED_AGAIN,
+        resolved_by=actor if actor and actor.pk else None,
+        resolved_at=now,
+    )
 
 
 def _finish(record: InvitationDecision, state: str, error_type: str) -> None:

@@ -17,7 +17,8 @@ import urllib3
 from django.test import Client
 from django.utils import timezone
 
-from invitations.forms import submission_token_issue
+from chats import services as chat_services
+from invitations.forms import submission_nonce, submission_token_issue
 from invitations.models import (
     DecisionState,
     EventKind,
@@ -30,6 +31,7 @@ from invitations.models import (
     SentStatus,
 )
 from invitations.services import STALE_CLAIM_AFTER
+from postpress_dashboard.postpress.schemas import NewChat, Upload
 from postpress_dashboard.teams.models import LinkedAccount
 from tests.conftest import API_BASE_URL
 
@@ -253,8 +255,6 @@ def test_a_double_submit_while_the_first_is_in_flight_says_still_sending(
 ) -> None:
     """F4: the second submit of a form whose first request has not ended never says "sent"."""
     token = submission_token_issue(team=linkedin_account.team, user=alice)
-    from invitations.forms import submission_nonce
-
     nonce = submission_nonce(token, team=linkedin_account.team, user=alice)
     SentInvitation.objects.create(
         account=linkedin_account,
@@ -533,3 +533,38 @@ def test_a_bulk_withdraw_lists_what_may_have_been_withdrawn_apart_from_failures(
     assert "Withdrew 1 of 2 invitations." in page
     assert "ACo-lost: The invitation may have been withdrawn" in page
     assert "Not withdrawn" not in page
+
+
+@responses.activate
+def test_trying_an_unconfirmed_accept_again_answers_the_earlier_entry(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    ListedInvitation.objects.create(
+        account=linkedin_account, invitation_id="inv_1", shared_secret="s"
+    )
+    handle = f"{API_BASE_URL}/users/invite/received/inv_1"
+    responses.post(handle, body=requests.ReadTimeout("timed out"))
+    url = f"/inbox/{linkedin_account.pk}/invitations/accept/?invitation=inv_1"
+    alice_client.post(url, headers=HTMX)
+    responses.replace(
+        responses.POST, handle, json={"object": "UserInvitationHandled", "status": "ACCEPTED"}
+    )
+
+    alice_client.post(url, headers=HTMX)
+
+    first, second = InvitationEvent.objects.order_by("pk")
+    assert (first.outcome, first.resolution) == (Outcome.UNCONFIRMED, Resolution.TRIED_AGAIN)
+    assert second.outcome == Outcome.OK
+    activity = alice_client.get(ACTIVITY).content.decode()
+    assert "/resolve/" not in activity
+
+
+def test_a_chat_whose_file_cannot_be_opened_was_never_sent_and_is_not_unconfirmed(
+    linkedin_account: LinkedAccount, tmp_path: Any
+) -> None:
+    missing = Upload(path=tmp_path / "gone.pdf", filename="gone.pdf")
+    chat = NewChat(account_id="acc", attendees_ids=("ACo1",), attachments=(missing,))
+
+    with pytest.raises(OSError):
+        chat_services.chat_start(account=linkedin_account, chat=chat, files=[], actor=None)
+    assert not InvitationEvent.objects.exists()
