@@ -188,19 +188,21 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Login limits (core/login_limits.py; docs/deployment.md), counted in the cache: with Redis,
 # across every process and machine, within a window (seconds) from a counter's first attempt.
-# A correct password takes its attempt back. These block: attempts at one username from one
-# client address, and attempts from one address whatever the usernames.
+# A client address is an IPv4 address or an IPv6 /64. A correct password takes its attempt
+# back. These block: attempts at one username from one client address, and attempts from one
+# address whatever the usernames.
 LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env.int(
     "LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5
 )
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
-# This never blocks: once a username has failed this often (from anywhere) in the window, each
-# further attempt at it from an address it never signed in from waits before its password is
-# checked, the first wait doubling with each failure up to the most.
+# The gate: once a username has failed this often (from anywhere) in the window, its password
+# is checked at most once per N seconds for addresses it never signed in from; attempts in
+# between are refused at once ("try again in N seconds"). N is the first value, doubling with
+# each further failure up to the most, rounded up to whole seconds. Nothing waits in a worker.
 LOGIN_SLOWDOWN_AFTER = env.int("LOGIN_SLOWDOWN_AFTER", default=10)
-LOGIN_SLOWDOWN_FIRST_SECONDS = env.float("LOGIN_SLOWDOWN_FIRST_SECONDS", default=0.5)
-LOGIN_SLOWDOWN_MAX_SECONDS = env.float("LOGIN_SLOWDOWN_MAX_SECONDS", default=5.0)
+LOGIN_SLOWDOWN_FIRST_SECONDS = env.float("LOGIN_SLOWDOWN_FIRST_SECONDS", default=1.0)
+LOGIN_SLOWDOWN_MAX_SECONDS = env.float("LOGIN_SLOWDOWN_MAX_SECONDS", default=30.0)
 
 # Fernet keys (comma-separated, newest first) that encrypt team API keys at rest; independent
 # of SECRET_KEY. Required: the teams app refuses to start without them. Without the variable,

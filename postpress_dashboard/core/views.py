@@ -11,12 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from postpress_dashboard.core import login_limits
-from postpress_dashboard.core.login_limits import (
-    login_attempt_allowed,
-    login_refusal_message,
-    login_success_record,
-)
+from postpress_dashboard.core.login_limits import login_attempt_allowed, login_success_record
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @method_decorator(never_cache, name="dispatch")
 class LoginView(auth_views.LoginView):
     """Django's sign-in, within the login limits (core/login_limits.py): an address failing
-    too often is refused; a username failing from many addresses is slowed down."""
+    too often is refused; a username failing from many addresses has its password checked at
+    most once per few seconds from addresses it never signed in from (earlier attempts are
+    refused at once, in words)."""
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
@@ -37,10 +34,10 @@ class LoginView(auth_views.LoginView):
         if not decision:
             # An unbound form: validating one would check the password after all.
             form = self.get_form_class()(request, initial={"username": username})
-            context = self.get_context_data(form=form, refusal=login_refusal_message())
-            return self.render_to_response(context, status=429)
-        if decision.delay:
-            login_limits.pause(decision.delay)
+            context = self.get_context_data(form=form, refusal=decision.refusal)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(decision.retry_after)
+            return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]

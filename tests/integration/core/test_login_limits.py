@@ -1,5 +1,6 @@
 """Sign-in attempts are limited per username from one address and per address (both block),
-and slowed down for a username failing from many addresses, in the shared cache."""
+and gated for a username failing from many addresses (one password check per few seconds from
+addresses it never signed in from), in the shared cache."""
 
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from postpress_dashboard.core import login_limits, views
 
@@ -27,12 +28,27 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
 
 
+class Clock:
+    """The gate's clock, moved by hand: nothing in the suite waits."""
+
+    def __init__(self) -> None:
+        self.time = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.time
+
+    def pass_seconds(self, seconds: float, username: str = "victim") -> None:
+        """Time passes: the clock moves, and the username's gate, which the cache expires on
+        its own clock, expires."""
+        self.time += seconds
+        cache.delete(login_limits.gate_key(username))
+
+
 @pytest.fixture(autouse=True)
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The slow-down's waits, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(login_limits, "pause", waited.append)
-    return waited
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(login_limits, "now", fake)
+    return fake
 
 
 @pytest.fixture
@@ -243,70 +259,213 @@ def test_look_alike_usernames_are_counted_as_the_username_they_sign_in_as(
     assert len(password_checks) == 3
 
 
-@override_settings(LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=3, LOGIN_FAILURES_PER_ADDRESS=3)
+@override_settings(
+    LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=3,
+    LOGIN_FAILURES_PER_ADDRESS=3,
+    LOGIN_SLOWDOWN_AFTER=10,
+    LOGIN_SLOWDOWN_MAX_SECONDS=30,
+)
 def test_failures_from_other_addresses_never_lock_the_owner_out(
-    client: Client, victim: User, pauses: list[float]
+    client: Client, victim: User, clock: Clock
 ) -> None:
     """F6: knowing a username is not enough to lock its owner out. Attackers fail from many
-    addresses until each is refused; the owner, from their own address, signs in."""
+    addresses until each is refused; the owner, from an address they signed in from before,
+    signs in at once, and from a new one once the gate opens (LOGIN_SLOWDOWN_MAX_SECONDS at
+    the most)."""
+    home = {"REMOTE_ADDR": "203.0.113.5"}
+    assert sign_in(Client(), "victim", "victim-password-1", **home) == 302
     for attacker in range(20):
         address = {"REMOTE_ADDR": f"198.51.100.{attacker}"}
-        statuses = [sign_in(Client(), "victim", "wrong", **address) for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
+        for _ in range(4):
+            sign_in(Client(), "victim", "wrong", **address)
+        # Every attacker's address ends up refused, by its own limit or the gate.
+        assert sign_in(Client(), "victim", "wrong", **address) == 429
 
-    assert sign_in(client, "victim", "victim-password-1", REMOTE_ADDR="203.0.113.5") == 302
+    assert sign_in(client, "victim", "victim-password-1", **home) == 302
     assert client.session["_auth_user_id"] == str(victim.pk)
+    clock.pass_seconds(30)
+    new_place = Client()
+    assert sign_in(new_place, "victim", "victim-password-1", REMOTE_ADDR="192.0.2.80") == 302
+    assert new_place.session["_auth_user_id"] == str(victim.pk)
 
 
 @override_settings(
     LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=100,
     LOGIN_SLOWDOWN_AFTER=4,
-    LOGIN_SLOWDOWN_FIRST_SECONDS=0.5,
-    LOGIN_SLOWDOWN_MAX_SECONDS=3,
+    LOGIN_SLOWDOWN_FIRST_SECONDS=2,
+    LOGIN_SLOWDOWN_MAX_SECONDS=10,
 )
-def test_a_username_failing_from_many_addresses_is_slowed_down_not_blocked(
-    victim: User, pauses: list[float], password_checks: list[str]
+def test_a_username_failing_from_many_addresses_gets_one_password_check_per_few_seconds(
+    victim: User, password_checks: list[str], clock: Clock
 ) -> None:
-    """F6: after LOGIN_SLOWDOWN_AFTER failures from anywhere, each attempt at the username
-    waits before its password is checked, the wait doubling up to the most; none is refused."""
-    statuses = [
-        sign_in(Client(), "victim", "wrong", REMOTE_ADDR=f"198.51.100.{number}")
-        for number in range(8)
-    ]
+    """F6: after LOGIN_SLOWDOWN_AFTER failures from anywhere, the username's password is
+    checked at most once per N seconds from addresses it never signed in from, N doubling with
+    each failure up to the most; an attempt in between is refused at once, in words, without
+    its password being checked. Nothing sleeps."""
+    addresses = iter(f"198.51.100.{number}" for number in range(100))
 
-    assert statuses == [200] * 8
-    assert len(password_checks) == 8  # slowed down, every one still checked
-    assert pauses == [0.5, 1.0, 2.0, 3.0]
+    def guess() -> Any:
+        return Client().post(
+            "/login/", {"username": "victim", "password": "wrong"}, REMOTE_ADDR=next(addresses)
+        )
+
+    assert [guess().status_code for _ in range(4)] == [200] * 4
+    assert len(password_checks) == 4
+
+    waits = []
+    for _ in range(5):
+        assert guess().status_code == 200  # checked: the gate closes behind it
+        refused = guess()
+        assert refused.status_code == 429
+        waits.append(int(refused["Retry-After"]))
+        assert f"Try again in {waits[-1]} seconds." in refused.content.decode()
+        clock.time += 1  # a second later, still closed: one second less to wait
+        assert guess()["Retry-After"] == str(waits[-1] - 1)
+        clock.pass_seconds(waits[-1] - 1)
+
+    assert waits == [2, 4, 8, 10, 10]
+    assert len(password_checks) == 4 + 5  # no refused attempt's password was checked
     owner = Client()
     assert sign_in(owner, "victim", "victim-password-1", REMOTE_ADDR="203.0.113.5") == 302
-    assert pauses[-1] == 3.0  # the owner, from a new address, waited too, then got in
-    assert "_auth_user_id" in owner.session
+    assert "_auth_user_id" in owner.session  # the gate is open: the owner gets in
 
 
-@override_settings(LOGIN_SLOWDOWN_AFTER=2, LOGIN_SLOWDOWN_FIRST_SECONDS=1)
-def test_the_owner_is_not_slowed_down_from_an_address_they_signed_in_from(
-    victim: User, pauses: list[float]
+@override_settings(
+    LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=100,
+    LOGIN_SLOWDOWN_AFTER=2,
+    LOGIN_SLOWDOWN_FIRST_SECONDS=60,
+)
+def test_guesses_at_once_from_many_addresses_get_one_password_check_between_them(
+    victim: User,
+    password_checks: list[str],
+    transactional_db: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """F6: an address the username signed in from before skips the slow-down."""
+    """F6: the slow-down was a sleep in each request, so guesses sent in parallel each slept
+    on their own and were all checked (and held a worker thread each). The gate lets one of
+    them through and refuses the others at once."""
+    for number in range(2):
+        sign_in(Client(), "victim", "wrong", REMOTE_ADDR=f"192.0.2.{number}")
+    guesses = 12
+    decided, all_decided = [], threading.Event()
+    allowed = views.login_attempt_allowed
+
+    def deciding(**kwargs: Any) -> Any:
+        answer = allowed(**kwargs)
+        decided.append(answer)
+        if len(decided) == guesses:
+            all_decided.set()
+        return answer
+
+    check = forms.authenticate
+
+    def check_after_every_decision(*args: Any, **kwargs: Any) -> Any:
+        assert all_decided.wait(timeout=10), "not every guess reached the limit check"
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(views, "login_attempt_allowed", deciding)
+    monkeypatch.setattr(forms, "authenticate", check_after_every_decision)
+    start = threading.Barrier(guesses)
+
+    def guess(number: int) -> int:
+        start.wait()
+        try:
+            return sign_in(
+                Client(), "victim", f"guess-{number}", REMOTE_ADDR=f"198.51.100.{number}"
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+    assert len(password_checks) == 2 + 1
+    assert sorted(statuses) == [200] + [429] * (guesses - 1)
+
+
+@override_settings(LOGIN_SLOWDOWN_AFTER=2, LOGIN_SLOWDOWN_FIRST_SECONDS=60)
+def test_the_owner_is_not_gated_from_an_address_they_signed_in_from(
+    victim: User, password_checks: list[str]
+) -> None:
+    """F6: an address the username signed in from before skips the gate."""
     home = {"REMOTE_ADDR": "203.0.113.5"}
     assert sign_in(Client(), "victim", "victim-password-1", **home) == 302
-    for number in range(6):
+    statuses = [
         sign_in(Client(), "victim", "wrong", REMOTE_ADDR=f"198.51.100.{number}")
-    waits_so_far = len(pauses)
+        for number in range(6)
+    ]
+    assert statuses == [200, 200, 200, 429, 429, 429]  # the gate is closed for 60 seconds
 
     assert sign_in(Client(), "victim", "victim-password-1", **home) == 302
-    assert waits_so_far == 4
-    assert len(pauses) == waits_so_far  # no wait for the owner at home
+    assert sign_in(Client(), "victim", "wrong", **home) == 200  # checked, not gated
 
 
 @override_settings(LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=2, LOGIN_SLOWDOWN_AFTER=3)
-def test_refused_attempts_from_one_address_slow_nobody_down(
-    client: Client, victim: User, pauses: list[float]
-) -> None:
+def test_refused_attempts_from_one_address_close_no_gate(client: Client, victim: User) -> None:
     """F6: one address hammering a username is refused; its refusals do not count towards the
-    username's slow-down, so they cannot slow its owner down elsewhere."""
+    username's gate, so they cannot hold its owner up elsewhere."""
     for _ in range(10):
         sign_in(client, "victim", "wrong")
 
     assert sign_in(Client(), "victim", "victim-password-1", REMOTE_ADDR="203.0.113.5") == 302
-    assert pauses == []
+    assert cache.get(login_limits.gate_key("victim")) is None
+
+
+@override_settings(
+    LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=3,
+    LOGIN_SLOWDOWN_AFTER=2,
+    LOGIN_SLOWDOWN_FIRST_SECONDS=5,
+)
+def test_attempts_refused_at_the_gate_use_up_none_of_the_owner_s_own_limits(
+    victim: User, clock: Clock
+) -> None:
+    """F6: the owner, from a new address during an attack, may meet the closed gate several
+    times; those refusals checked no password, so they count nowhere, and once the gate opens
+    their address is not blocked."""
+    for number in range(3):
+        sign_in(Client(), "victim", "wrong", REMOTE_ADDR=f"198.51.100.{number}")
+    owner = Client()
+    new_place = {"REMOTE_ADDR": "203.0.113.5"}
+    assert [sign_in(owner, "victim", "victim-password-1", **new_place) for _ in range(6)] == [
+        429
+    ] * 6
+
+    clock.pass_seconds(5)
+    assert sign_in(owner, "victim", "victim-password-1", **new_place) == 302
+
+
+@override_settings(LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS=100, LOGIN_FAILURES_PER_ADDRESS=20)
+def test_an_ipv6_client_counts_as_its_64(client: Client, alice: User) -> None:
+    """F6: counted per full IPv6 address, 200 guesses from 2001:db8::/64 (one subscriber's
+    network) were never refused. They count as one address."""
+    statuses = [
+        sign_in(Client(), f"guess{number}", "wrong", REMOTE_ADDR=f"2001:db8::{number:x}")
+        for number in range(1, 201)
+    ]
+
+    assert statuses == [200] * 20 + [429] * 180
+    same_64 = sign_in(Client(), "alice", ALICE_PASSWORD, REMOTE_ADDR="2001:db8::ffff:1")
+    next_64 = sign_in(Client(), "alice", ALICE_PASSWORD, REMOTE_ADDR="2001:db8:0:1::1")
+    assert (same_64, next_64) == (429, 302)
+
+
+@pytest.mark.parametrize(
+    ("peer", "counted"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::9", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_the_client_address_is_an_ipv4_address_or_an_ipv6_64(peer: str, counted: str) -> None:
+    request = RequestFactory().get("/", REMOTE_ADDR=peer)
+    assert login_limits.client_address(request) == counted
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_a_forwarded_ipv6_client_counts_as_its_64() -> None:
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="2001:db8:5:6:7::1"
+    )
+    assert login_limits.client_address(request) == "2001:db8:5:6::/64"
