@@ -11,11 +11,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
 from chats import rules
 from chats.services import SentFile, recruiter_html
 from chats.uploads import ACCEPTED_FAMILIES, Kind, safe_filename, sniff
+from postpress_dashboard.core import submissions
 from postpress_dashboard.postpress.schemas import (
     ClassicOptions,
     FollowUp,
@@ -56,6 +58,11 @@ FIELD_FOR_CHAT_ERROR: dict[str, str] = {
     "errors/too_many_characters": "message",
 }
 FILES_AGAIN = "Files are not kept when the form comes back: choose them again."
+SUBMISSION_PURPOSE = "chats.new.submission"
+STALE_FORM = (
+    "This form has expired or was opened in another session. Your text is kept: check it and "
+    "start the chat again."
+)
 
 TOPIC_LABELS = {
     "service_request": "Service request",
@@ -211,15 +218,24 @@ class ChatStartForm(forms.Form):
         label="Follow-up attachments", required=False, error_messages=EMPTY_FILE
     )
 
+    # A one-time token per form, issued and signed by the server for this team and user: the
+    # same form submitted twice starts one chat. Cleaned to its nonce.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300)
+
     def __init__(
         self,
         *args: Any,
         team: Team,
         account: LinkedAccount | None,
+        user: AbstractBaseUser,
         upload_problem: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._team, self._user = team, user
+        self.initial["submission"] = submissions.submission_token_issue(
+            purpose=SUBMISSION_PURPOSE, team=team, user=user
+        )
         self.fields["account"].queryset = team_active_accounts(team)
         self.selected_account = account
         self.upload_problem = upload_problem
@@ -246,6 +262,22 @@ class ChatStartForm(forms.Form):
             if self.chat_fields
             else "One or more, one per line or comma-separated."
         )
+
+    def clean_submission(self) -> str:
+        token = str(self.cleaned_data["submission"])
+        if not token:
+            return ""  # a post without the form (a script): no repeat protection
+        nonce = submissions.submission_nonce(
+            token, purpose=SUBMISSION_PURPOSE, team=self._team, user=self._user
+        )
+        if nonce is None:
+            # A fresh token, so starting it from the re-shown form works; said at the top, as
+            # the token's field is hidden.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("submission")] = self.initial["submission"]
+            self.add_error(None, STALE_FORM)
+            return ""
+        return nonce
 
     def _chat_fields(self) -> rules.ChatFields | None:
         """What the page shows: the selected account's fields for the API asked for."""

@@ -3,11 +3,16 @@
 from dataclasses import dataclass
 
 import nh3
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from chats.models import ChatStatus, ChatSubmission
 from chats.rules import RECRUITER_TAGS
 from chats.uploads import human_size
 from invitations.models import EventKind
 from invitations.services import (
+    STALE_CLAIM_AFTER,
+    AbandonedCall,
     Actor,
     WriteUnconfirmed,
     account_client,
@@ -15,7 +20,7 @@ from invitations.services import (
 )
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
-from postpress_dashboard.teams.models import LinkedAccount
+from postpress_dashboard.teams.models import LinkedAccount, Team
 
 
 @dataclass(frozen=True)
@@ -36,31 +41,140 @@ def recruiter_html(text: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ChatOutcome:
+    """A started chat, or, for a form submitted again, what its first submission did."""
+
+    started: ChatStarted | None
+    earlier: ChatSubmission | None = None  # the same form, submitted before
+
+    @property
+    def ids(self) -> tuple[str, str]:
+        """The chat id and message id, empty while the provider has not returned them."""
+        if self.started is not None:
+            return self.started.chat_id or "", self.started.message_id or ""
+        if self.earlier is not None:
+            return self.earlier.chat_id, self.earlier.message_id
+        return "", ""
+
+
 def chat_start(
-    *, account: LinkedAccount, chat: NewChat, files: list[SentFile], actor: Actor
-) -> ChatStarted:
-    """Start the chat; recorded either way. Raises ApiKeyUnavailable, PostpressError (refused)
-    or WriteUnconfirmed (the answer was lost: the chat may have started; never retried)."""
+    *,
+    account: LinkedAccount,
+    chat: NewChat,
+    files: list[SentFile],
+    actor: Actor,
+    submission: str = "",
+) -> ChatOutcome:
+    """Start the chat, once per form submission; recorded either way. Raises
+    ApiKeyUnavailable, PostpressError (refused: the form may try again) or WriteUnconfirmed
+    (the answer was lost: the chat may have started; never retried)."""
     target = ", ".join(chat.attendees_ids)
     detail = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
     client = account_client(account)  # ApiKeyUnavailable: nothing was tried
+    reservation, earlier = _reserve_chat(account, target, actor, submission)
+    if earlier is not None:
+        return ChatOutcome(started=None, earlier=earlier)  # no second chat
     try:
         started = client.start_chat(chat)
-    except PostpressError as error:
-        # The client turns every failure of the call itself into a PostpressError: anything
-        # else (a file that cannot be opened) failed before the request left.
-        event_record(
-            account=account,
-            actor=actor,
-            kind=EventKind.CHAT,
-            target=target,
-            error=error,
-            detail=detail,
-        )
-        if error.unconfirmed:
-            raise WriteUnconfirmed(EventKind.CHAT, error) from error
+    except Exception as error:
+        _chat_failed(reservation, error, account=account, actor=actor, target=target, detail=detail)
         raise
+    if reservation is not None:
+        reservation.status, reservation.status_at = ChatStatus.STARTED, timezone.now()
+        reservation.chat_id = started.chat_id or ""
+        reservation.message_id = started.message_id or ""
+        reservation.save(update_fields=["status", "status_at", "chat_id", "message_id"])
     event_record(
         account=account, actor=actor, kind=EventKind.CHAT, target=target, error=None, detail=detail
     )
-    return started
+    return ChatOutcome(started=started)
+
+
+def _reserve_chat(
+    account: LinkedAccount, target: str, actor: Actor, submission: str
+) -> tuple[ChatSubmission | None, ChatSubmission | None]:
+    """(this form's STARTING row, None), or (None, the row of its earlier submission)."""
+    if not submission:
+        return None, None
+    try:
+        with transaction.atomic():
+            row = ChatSubmission.objects.create(
+                account=account,
+                submission=submission,
+                recipients=target[:300],
+                status=ChatStatus.STARTING,
+                started_by=actor if actor and actor.pk else None,
+            )
+        return row, None
+    except IntegrityError:
+        # Tokens are issued per team and user; the team filter keeps another's out of reach.
+        earlier = ChatSubmission.objects.filter(
+            submission=submission, account__team_id=account.team_id
+        ).first()
+        if earlier is None:
+            raise WriteRefused(STALE_SUBMISSION) from None
+        return None, earlier
+
+
+def _chat_failed(
+    reservation: ChatSubmission | None,
+    error: Exception,
+    *,
+    account: LinkedAccount,
+    actor: Actor,
+    target: str,
+    detail: str,
+) -> None:
+    # The client turns every failure of the call itself into a PostpressError: anything else
+    # (a file that cannot be opened) failed before the request left.
+    unconfirmed = isinstance(error, PostpressError) and error.unconfirmed
+    if reservation is not None:
+        if unconfirmed:
+            reservation.status, reservation.status_at = ChatStatus.UNCONFIRMED, timezone.now()
+            reservation.save(update_fields=["status", "status_at"])
+        else:
+            reservation.delete()  # refused: the same form may try again
+    if not isinstance(error, PostpressError):
+        return
+    event_record(
+        account=account,
+        actor=actor,
+        kind=EventKind.CHAT,
+        target=target,
+        error=error,
+        detail=detail,
+    )
+    if unconfirmed:
+        raise WriteUnconfirmed(EventKind.CHAT, error) from error
+
+
+def abandoned_chats_mark_unconfirmed(*, team: Team) -> int:
+    """Chats whose request died mid-call (still "starting" long after any call could take)
+    are unconfirmed, each with its Activity entry for a person to resolve."""
+    cutoff = timezone.now() - STALE_CLAIM_AFTER
+    stale = ChatSubmission.objects.filter(
+        account__team=team, status=ChatStatus.STARTING, status_at__lt=cutoff
+    ).select_related("account", "started_by")
+    found = 0
+    for row in stale:
+        taken = ChatSubmission.objects.filter(pk=row.pk, status=ChatStatus.STARTING).update(
+            status=ChatStatus.UNCONFIRMED, status_at=timezone.now()
+        )
+        if taken:
+            event_record(
+                account=row.account,
+                actor=row.started_by,
+                kind=EventKind.CHAT,
+                target=row.recipients,
+                error=AbandonedCall(),
+            )
+        found += taken
+    return found
+
+
+class WriteRefused(Exception):
+    """The dashboard itself refuses, before any call."""
+
+
+STALE_SUBMISSION = "This form was already used. Reload the page to start another chat."

@@ -23,12 +23,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chats import services
 from chats.forms import FIELD_FOR_CHAT_ERROR, ChatStartForm
+from chats.models import ChatStatus, ChatSubmission
 from chats.uploads import CappedUploadHandler
 from invitations.services import WriteUnconfirmed
 from postpress_dashboard.http import TeamRequest
-from postpress_dashboard.postpress.catalogue import RESOLVE_IN_ACTIVITY
+from postpress_dashboard.postpress.catalogue import RESOLVE_IN_ACTIVITY, unconfirmed_message
 from postpress_dashboard.postpress.errors import PostpressError
-from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
+from postpress_dashboard.postpress.schemas import NewChat
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
 from postpress_dashboard.teams.selectors import (
@@ -71,11 +72,13 @@ def _render(request: TeamRequest, form: ChatStartForm, *, status: int = 200) -> 
     return render(request, PAGE, context, status=status)
 
 
-def _started_message(chat: NewChat, started: ChatStarted) -> str:
+def _started_message(chat: NewChat, outcome: services.ChatOutcome) -> str:
+    """The started chat's ids, from this request or from the form's earlier submission."""
     recipients = ", ".join(chat.attendees_ids)
+    chat_id, message_id = outcome.ids
     return (
-        f"Chat started with {recipients}. Chat id: {started.chat_id or 'pending'}; "
-        f"message id: {started.message_id or 'pending'}."
+        f"Chat started with {recipients}. Chat id: {chat_id or 'pending'}; "
+        f"message id: {message_id or 'pending'}."
     )
 
 
@@ -118,39 +121,62 @@ def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpRespons
         initial = {name: request.GET[name] for name in PREFILLED if request.GET.get(name)}
         if request.GET.get("invitation_id") and "linkedin_api" not in initial:
             initial["linkedin_api"] = "classic"  # an invitation is LinkedIn classic's
-        form = ChatStartForm(team=team, account=account, initial=initial)
+        form = ChatStartForm(team=team, account=account, user=request.user, initial=initial)
         return _render(request, form)
 
     data = request.POST  # reads the body, through the capped handler
     account = _account(team, data.get("account"))
     if "refresh" in data:
         # Without JavaScript, this button shows the chosen account's fields, keeping the text.
-        form = ChatStartForm(team=team, account=account, initial=data.dict())
+        form = ChatStartForm(team=team, account=account, user=request.user, initial=data.dict())
         return _render(request, form)
     files = {} if handler.problem else request.FILES
-    form = ChatStartForm(data, files, team=team, account=account, upload_problem=handler.problem)
+    form = ChatStartForm(
+        data,
+        files,
+        team=team,
+        account=account,
+        user=request.user,
+        upload_problem=handler.problem,
+    )
     if not form.is_valid():
         return _render(request, form, status=400)
     chat = form.new_chat()
     try:
-        started = services.chat_start(
+        outcome = services.chat_start(
             account=form.cleaned_data["account"],
             chat=chat,
             files=form.sent_files(),
             actor=request.user,
+            submission=form.cleaned_data["submission"],
         )
     except ApiKeyUnavailable as unavailable:
         form.add_error(None, api_key_problem(unavailable.state))
+    except services.WriteRefused as refused:
+        form.add_error(None, str(refused))
     except WriteUnconfirmed as unconfirmed:
         # Never the field errors of a refusal: it may have started. Activity lists it.
         form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_ACTIVITY}")
     except PostpressError as error:
         _place_api_error(form, error)
     else:
-        messages.success(request, _started_message(chat, started))
+        if outcome.earlier is not None and outcome.earlier.status != ChatStatus.STARTED:
+            # The same form again: say what its first submission really did, nothing more.
+            form.add_error(None, _repeat_state(outcome.earlier))
+            return _render(request, form)
+        messages.success(request, _started_message(chat, outcome))
         url = f"{reverse('chats:new')}?{urlencode({'account': form.cleaned_data['account'].pk})}"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return _render(request, form)
+
+
+def _repeat_state(earlier: ChatSubmission) -> str:
+    if earlier.status == ChatStatus.STARTING:
+        return (
+            f"Still starting the chat with {earlier.recipients}: this form was already "
+            "submitted. Its outcome will show in Activity."
+        )
+    return f"{unconfirmed_message('chat')} {RESOLVE_IN_ACTIVITY}"
 
 
 @require_GET
@@ -166,7 +192,7 @@ def chat_fields(request: TeamRequest) -> HttpResponse:
             query["linkedin_api"] = api
         return redirect(f"{reverse('chats:new')}?{urlencode(query)}")
     initial = {"linkedin_api": api} if api else {}
-    form = ChatStartForm(team=request.team, account=account, initial=initial)
+    form = ChatStartForm(team=request.team, account=account, user=request.user, initial=initial)
     context = {"form": form, "account": account, "fields": form.chat_fields, "oob": True}
     return render(request, FIELDS_PARTIAL, context)
 

@@ -2,20 +2,18 @@
 
 import re
 from typing import Any
-from uuid import uuid4
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.core.validators import validate_email
 
 from invitations.models import Outcome
 from invitations.rules import MESSAGE_LIMIT, message_length, normalize_message, takes_email
+from postpress_dashboard.core import submissions
 from postpress_dashboard.teams.models import LinkedAccount, Team
 from postpress_dashboard.teams.selectors import team_accounts, team_active_accounts
 
 SUBMISSION_SALT = "invitations.send.submission"
-SUBMISSION_MAX_AGE = 7 * 24 * 3600  # a send form left open for a week still works
 STALE_FORM = (
     "This form has expired or was opened in another session. Your text is kept: check it and "
     "send again."
@@ -127,22 +125,12 @@ class InvitationSendForm(forms.Form):
 
 def submission_token_issue(*, team: Team, user: AbstractBaseUser) -> str:
     """A one-time token for a send form: random, and bound to the team and the user."""
-    payload = {"team": team.pk, "user": user.pk, "nonce": uuid4().hex}
-    return signing.dumps(payload, salt=SUBMISSION_SALT, compress=True)
+    return submissions.submission_token_issue(purpose=SUBMISSION_SALT, team=team, user=user)
 
 
 def submission_nonce(token: str, *, team: Team, user: AbstractBaseUser) -> str | None:
-    """The nonce of a token this server issued to this team and user, else None."""
-    try:
-        payload = signing.loads(token, salt=SUBMISSION_SALT, max_age=SUBMISSION_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    if payload.get("team") != team.pk or payload.get("user") != user.pk:
-        return None
-    nonce = payload.get("nonce")
-    return nonce if isinstance(nonce, str) and len(nonce) == 32 else None
+    """The nonce of a send-form token this server issued to this team and user, else None."""
+    return submissions.submission_nonce(token, purpose=SUBMISSION_SALT, team=team, user=user)
 
 
 class SentFilterForm(forms.Form):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from chats import services as chat_services
 from invitations import selectors, services
 from invitations.forms import (
     FIELD_FOR_SEND_ERROR,
@@ -434,7 +435,9 @@ def unconfirmed_resolve(request: TeamRequest, event_pk: int) -> HttpResponse:
 @require_GET
 @team_required
 def activity(request: TeamRequest) -> HttpResponse:
-    services.abandoned_writes_mark_unconfirmed(team=request.team)  # listed here to resolve
+    # Writes whose request died mid-call are listed here, to resolve.
+    services.abandoned_writes_mark_unconfirmed(team=request.team)
+    chat_services.abandoned_chats_mark_unconfirmed(team=request.team)
     form = ActivityFilterForm(request.GET, team=request.team)
     account, outcome = None, None
     if form.is_valid():
