@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -45,6 +46,7 @@ STALE_CLAIM_AFTER = timedelta(minutes=2)
 # A listed copy (shared secret, name) is forgotten once no inbox page has shown it this long:
 # deciding from a page that old asks for a reload.
 LISTED_KEPT_FOR = timedelta(days=7)
+LISTED_PRUNE_EVERY = 3600  # seconds
 
 
 class InvitationRefused(Exception):
@@ -128,10 +130,12 @@ def _db_text(value: str, limit: int) -> str:
 
 def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedInvitation]) -> None:
     """Keep the server's own copy of a listed page (one query, whatever the page size), and
-    forget what no page has listed for a while (one more): the copies stay bounded."""
-    ListedInvitation.objects.filter(
-        account=account, listed_at__lt=timezone.now() - LISTED_KEPT_FOR
-    ).delete()
+    once an hour per account forget what no page has listed for a while: the copies stay
+    bounded without a page paying for it each time."""
+    if cache.add(f"listed-invitations-pruned:{account.pk}", True, timeout=LISTED_PRUNE_EVERY):
+        ListedInvitation.objects.filter(
+            account=account, listed_at__lt=timezone.now() - LISTED_KEPT_FOR
+        ).delete()
     ListedInvitation.objects.bulk_create(
         [
             ListedInvitation(

@@ -4,6 +4,7 @@ after a while, and the session keeps only sane cursors, pages and lists."""
 from datetime import timedelta
 
 import responses
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -25,11 +26,29 @@ def test_listed_copies_no_page_has_shown_for_a_while_are_forgotten(
     )
     recent = ListedInvitation.objects.create(account=linkedin_account, invitation_id="inv_recent")
     stub_list([invitation(1)])
+    cache.clear()  # the account's hourly forgetting has not run yet
 
     alice_client.get(INBOX, {"account": linkedin_account.pk})
 
     kept = set(ListedInvitation.objects.values_list("invitation_id", flat=True))
     assert kept == {recent.invitation_id, "inv_1"}
+
+
+@responses.activate
+def test_listed_copies_are_forgotten_at_most_once_an_hour_per_account(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    stub_list([invitation(1)])
+    cache.clear()
+    alice_client.get(INBOX, {"account": linkedin_account.pk})
+    old = ListedInvitation.objects.create(account=linkedin_account, invitation_id="inv_old")
+    ListedInvitation.objects.filter(pk=old.pk).update(
+        listed_at=timezone.now() - LISTED_KEPT_FOR - timedelta(minutes=1)
+    )
+
+    alice_client.get(INBOX, {"account": linkedin_account.pk})
+
+    assert ListedInvitation.objects.filter(pk=old.pk).exists()  # the next hour's work
 
 
 @responses.activate
