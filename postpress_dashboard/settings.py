@@ -189,8 +189,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Login limits (core/login_limits.py; docs/deployment.md), counted in the cache: with Redis,
 # across every process and machine, within a window (seconds) from a counter's first attempt.
 # A client address is an IPv4 address or an IPv6 /64. A correct password takes its attempt
-# back. These block: attempts at one username from one client address, and attempts from one
-# address whatever the usernames.
+# back. These block: attempts at one username from one client address, and attempts (failed
+# sign-ins and sign-ups through invite links) from one address whatever the usernames.
 LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env.int(
     "LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5
 )

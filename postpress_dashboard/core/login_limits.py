@@ -5,7 +5,8 @@ Three counters per window (which starts at a counter's first attempt), and one g
 
 - per username *and* client address: blocks (LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS). Guessing
   one person's password from one address stops there, and it stops only that address;
-- per client address: blocks (LOGIN_FAILURES_PER_ADDRESS), whatever usernames it tries;
+- per client address: blocks (LOGIN_FAILURES_PER_ADDRESS), whatever usernames it tries. Failed
+  sign-ups through an invite link count here too (teams/views.py::join_sign_up);
 - per username, from anywhere: never blocks by itself, but once a username has failed
   LOGIN_SLOWDOWN_AFTER times, its password is checked at most once per N seconds for addresses
   it never signed in from (the gate). N starts at LOGIN_SLOWDOWN_FIRST_SECONDS and doubles with
@@ -202,6 +203,20 @@ def login_success_record(*, request: HttpRequest, username: str) -> None:
     cache.delete(keys.pair)
     _take_back(keys.address, keys.username)
     cache.set(keys.known, 1, timeout=KNOWN_ADDRESS_SECONDS)
+
+
+def sign_up_attempt_allowed(*, request: HttpRequest) -> LoginDecision:
+    """Counts a sign-up through an invite link against the address, as a sign-in: refused when
+    the address is over LOGIN_FAILURES_PER_ADDRESS (failed sign-ins and sign-ups together)."""
+    if _increment(_key("address", client_address(request))) <= settings.LOGIN_FAILURES_PER_ADDRESS:
+        return ALLOWED
+    window = settings.LOGIN_FAILURE_WINDOW
+    return LoginDecision(False, address_refusal_message("sign-ins and sign-ups"), window)
+
+
+def sign_up_success_record(*, request: HttpRequest) -> None:
+    """An account made takes its attempt back from the address's count."""
+    _take_back(_key("address", client_address(request)))
 
 
 def address_refusal_message(attempts: str) -> str:

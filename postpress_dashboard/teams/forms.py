@@ -206,7 +206,7 @@ class InviteForm(TeamBoundForm):
 
 
 class JoinSignUpForm(forms.Form):
-    """A new account, made through an invite link."""
+    """A new account, made through an invite link. Only the shape is checked here."""
 
     username = forms.CharField(
         label="Username",
@@ -226,11 +226,10 @@ class JoinSignUpForm(forms.Form):
     )
 
     def clean_username(self) -> str:
-        # As the sign-in form will read it (NFKC), and unlike any username in another case.
-        username = AbstractBaseUser.normalize_username(self.cleaned_data["username"])
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("This username is taken: choose another.")
-        return username
+        # As the sign-in form will read it (NFKC). Whether it is taken is the service's answer
+        # (services.invite_sign_up), which counts it against the link: a form asked freely
+        # would tell anyone holding a link which usernames exist.
+        return AbstractBaseUser.normalize_username(self.cleaned_data["username"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -191,6 +191,10 @@ class TeamInvite(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Sign-ups through the link that chose a username already taken: each such answer tells
+    # the link's holder (the admin too) that a username exists, so a link gives only a few
+    # (services.TAKEN_USERNAMES_PER_INVITE) before it is revoked.
+    taken_usernames = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]

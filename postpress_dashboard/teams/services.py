@@ -280,20 +280,78 @@ def invite_accept(*, token: str, user: User) -> Membership:
     return membership
 
 
+# Sign-ups through one link that may choose a taken username before the link is revoked: the
+# answer "taken" tells whoever holds the link (the admin who made it, too) that a username
+# exists, so it is given only this often per link (docs/teams.md, "Joining a team").
+TAKEN_USERNAMES_PER_INVITE = 3
+
+
+class UsernameTaken(TeamRuleError):
+    def __init__(self) -> None:
+        super().__init__("This username is taken: choose another.")
+
+
+class InviteUsedUpByTakenUsernames(InviteUnusable):
+    """The sign-up that chose the link's last allowed taken username: the link is revoked."""
+
+    def __init__(self) -> None:
+        TeamRuleError.__init__(
+            self,
+            "This username is taken too. This invite link has now been given "
+            f"{TAKEN_USERNAMES_PER_INVITE} usernames that are taken, so it no longer works: ask "
+            "a team admin for a new one.",
+        )
+
+
 def invite_sign_up(*, token: str, username: str, password: str) -> User:
-    """A person without an account creates one through the link, and joins."""
-    taken = TeamRuleError("This username is taken: choose another.")
+    """A person without an account creates one through the link, and joins.
+
+    A username already taken (in any case) is refused, and counted on the link: the
+    TAKEN_USERNAMES_PER_INVITE-th revokes it, in the team's activity log, so nobody (the admin
+    who made the link included) can find out through it which usernames exist beyond that.
+    """
     with transaction.atomic():
-        _lock_pending_invite(token)  # before creating anyone
-        if User.objects.filter(username__iexact=username).exists():
-            raise taken
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(username=username, password=password)
-        except IntegrityError:  # the same username created at the same moment
-            raise taken from None
-        invite_accept(token=token, user=user)
-    return user
+        invite = _lock_pending_invite(token)  # before creating anyone
+        user = _user_create_unless_taken(username=username, password=password)
+        if user is not None:
+            invite_accept(token=token, user=user)
+            return user
+        used_up = _invite_count_taken_username(invite)
+    # Raised after the transaction: the count is kept.
+    raise InviteUsedUpByTakenUsernames() if used_up else UsernameTaken()
+
+
+def _user_create_unless_taken(*, username: str, password: str) -> User | None:
+    if User.objects.filter(username__iexact=username).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password)
+    except IntegrityError:  # the same username created at the same moment
+        return None
+
+
+def _invite_count_taken_username(invite: TeamInvite) -> bool:
+    """Call with the invite locked. True when this answer used the link up (it is revoked)."""
+    invite.taken_usernames += 1
+    used_up = invite.taken_usernames >= TAKEN_USERNAMES_PER_INVITE
+    link = _with_note(f"an invite link to join as {invite.get_role_display().lower()}", invite.note)
+    if used_up:
+        invite.revoked_at = timezone.now()
+        action, summary = (
+            "invite.revoked",
+            f"Revoked {link} by itself: {invite.taken_usernames} sign-ups through it chose "
+            "taken usernames, so someone may have been finding out which usernames exist",
+        )
+    else:
+        action, summary = (
+            "invite.taken_username",
+            f"A sign-up through {link} chose a taken username ({invite.taken_usernames} of "
+            f"{TAKEN_USERNAMES_PER_INVITE} before the link is revoked)",
+        )
+    invite.save(update_fields=["taken_usernames", "revoked_at"])
+    activity_record(team=invite.team, actor=None, action=action, summary=summary)
+    return used_up
 
 
 def _lock_pending_invite(token: str) -> TeamInvite:

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from postpress_dashboard.core.login_limits import sign_up_attempt_allowed, sign_up_success_record
 from postpress_dashboard.http import AuthenticatedRequest, TeamRequest, posted_next_url
 from postpress_dashboard.teams import selectors, services
 from postpress_dashboard.teams.access import team_admin_required
@@ -55,6 +56,7 @@ def _render_settings(request: TeamRequest, status: int = 200, **forms: Any) -> H
         "accounts": selectors.team_accounts(team),
         "members": selectors.team_members(team),
         "invites": selectors.team_pending_invites(team),
+        "taken_usernames_per_invite": services.TAKEN_USERNAMES_PER_INVITE,
         "activity": selectors.team_activity(team),
         "roles": Role.choices,
         **forms,
@@ -282,7 +284,7 @@ def _render_join(
 ) -> HttpResponse:
     invite = selectors.pending_invite_by_token(token)
     if invite is None:
-        context["unusable"] = str(services.InviteUnusable())
+        context.setdefault("unusable", str(services.InviteUnusable()))
         return render(request, JOIN_PAGE, context, status=404)
     user = request.user
     already = user.is_authenticated and any(
@@ -326,6 +328,17 @@ def join_sign_up(request: HttpRequest, token: str) -> HttpResponse:
     """Someone without an account makes one through the link, joins, and is signed in."""
     if request.user.is_authenticated:
         return redirect("teams:join", token=token)  # signed in: accept on the join page
+    decision = sign_up_attempt_allowed(request=request)
+    if not decision:
+        # Counted with failed sign-ins from the address (core/login_limits.py): refused
+        # before anything is looked up, with the username typed kept, never the password.
+        typed = JoinSignUpForm(initial={"username": request.POST.get("username", "")[:150]})
+        refused = _render_join(
+            request, token, status=429, sign_up_form=typed, refusal=decision.refusal
+        )
+        if refused.status_code == 429:
+            refused["Retry-After"] = str(decision.retry_after)
+        return refused
     form = JoinSignUpForm(request.POST)
     if not form.is_valid():
         return _render_join(request, token, status=400, sign_up_form=form)
@@ -335,10 +348,12 @@ def join_sign_up(request: HttpRequest, token: str) -> HttpResponse:
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password1"],
         )
+    except services.InviteUnusable as unusable:
+        return _render_join(request, token, status=404, unusable=str(unusable))
     except services.TeamRuleError as rule:
-        status = 404 if isinstance(rule, services.InviteUnusable) else 400
-        form.add_error("username" if status == 400 else None, str(rule))
-        return _render_join(request, token, status=status, sign_up_form=form)
+        form.add_error("username", str(rule))
+        return _render_join(request, token, status=400, sign_up_form=form)
+    sign_up_success_record(request=request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     membership = user.memberships.select_related("team").get()
     return _joined(request, membership)

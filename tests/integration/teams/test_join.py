@@ -2,11 +2,14 @@
 
 import io
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from postpress_dashboard.core.observability import TextFormatter
@@ -15,6 +18,21 @@ from postpress_dashboard.teams.middleware import SESSION_KEY
 from postpress_dashboard.teams.models import ActivityEntry, Membership, Role, Team, TeamInvite
 
 UNUSABLE = "This invite link cannot be used: it has expired, has been used or was revoked."
+TAKEN = "This username is taken: choose another."
+PASSPHRASE = "a-Long-unusual-passphrase-91"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Sign-ups count against the client address in the cache (login limits)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def sign_up(token: str, username: str, password: str = PASSPHRASE, **extra: str) -> Any:
+    data = {"username": username, "password1": password, "password2": password}
+    return Client().post(f"/join/{token}/sign-up/", data, **extra)
 
 
 @pytest.fixture
@@ -164,7 +182,7 @@ def test_someone_without_an_account_signs_up_through_the_link_and_joins(
 def test_signing_up_with_a_taken_username_is_refused_and_the_link_stays_usable(
     team: Team, charlie: User, invite: tuple[TeamInvite, str], typed: str
 ) -> None:
-    """Only the link's holder learns a username is taken, as any sign-up page would say."""
+    """A sign-up page says when a username is taken; the link stays usable (a few times)."""
     record, token = invite
     response = Client().post(
         f"/join/{token}/sign-up/",
@@ -239,3 +257,106 @@ def test_the_link_s_token_never_reaches_the_request_log(charlie_client: Client, 
         logger.removeHandler(handler)
 
     assert stream.getvalue().strip() == "GET /join/[token]/ 200"
+
+
+def test_three_taken_usernames_use_the_link_up_and_the_admin_sees_why(
+    alice_client: Client, team: Team, charlie: User, invite: tuple[TeamInvite, str]
+) -> None:
+    """F13 (regression): an admin could list every username of the installation by opening
+    their own team's link signed out and typing usernames into its sign-up form, which answered
+    "taken" without end. A link now gives three "taken" answers, then is revoked, and the
+    activity log says why."""
+    record, token = invite
+    dave = User.objects.create_user("dave", password="dave-password-1")
+
+    answers = [sign_up(token, username) for username in ("charlie", "bob")]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert all(TAKEN in answer.content.decode() for answer in answers)
+
+    third = sign_up(token, dave.username)
+    after = sign_up(token, "someone-new")
+
+    assert third.status_code == 404
+    assert "This invite link has now been given 3 usernames that are taken" in (
+        third.content.decode()
+    )
+    assert after.status_code == 404
+    assert UNUSABLE in after.content.decode()
+    assert TAKEN not in after.content.decode()  # no more answers about usernames
+    assert not User.objects.filter(username="someone-new").exists()
+    record.refresh_from_db()
+    assert (record.taken_usernames, record.revoked_at is not None) == (3, True)
+    settings_page = alice_client.get("/settings/").content.decode()
+    assert (
+        "Revoked an invite link to join as member (For Charlie) by itself: 3 sign-ups through "
+        "it chose taken usernames, so someone may have been finding out which usernames exist"
+    ) in settings_page
+    summaries = ActivityEntry.objects.filter(action__startswith="invite.").values_list(
+        "summary", flat=True
+    )
+    assert not [summary for summary in summaries if "dave" in summary or "bob" in summary]
+
+
+def test_the_admin_sees_taken_usernames_on_a_pending_link(
+    alice_client: Client, charlie: User, invite: tuple[TeamInvite, str]
+) -> None:
+    """F13: each "taken" answer is in the team's activity, and counted on the pending link."""
+    sign_up(invite[1], "charlie")
+
+    page = alice_client.get("/settings/").content.decode()
+
+    assert "Sign-ups through it chose 1 taken username; at 3 it is revoked." in page
+    assert (
+        "A sign-up through an invite link to join as member (For Charlie) chose a taken "
+        "username (1 of 3 before the link is revoked)"
+    ) in page
+
+
+@override_settings(LOGIN_FAILURES_PER_ADDRESS=3)
+def test_failed_sign_ups_from_one_address_are_refused_in_words_keeping_the_username(
+    charlie: User, invite: tuple[TeamInvite, str]
+) -> None:
+    """F13 (regression): sign-ups through a link had no rate limit. They count against the
+    client address with failed sign-ins; past the limit, a 429 in words, before the username is
+    looked up, keeping the username typed but never the password."""
+    record, token = invite
+    assert [sign_up(token, f"dana{n}", "123").status_code for n in range(3)] == [400] * 3
+
+    refused = sign_up(token, "charlie", "secret-Pass-word-77")
+    page = refused.content.decode()
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "900"
+    assert "Too many failed sign-ins and sign-ups from your address." in page
+    assert "Wait 15 minutes, then try again." in page
+    assert 'value="charlie"' in page
+    assert "secret-Pass-word-77" not in page
+    assert TAKEN not in page
+    record.refresh_from_db()
+    assert record.taken_usernames == 0
+    # Another address is not affected; the address's failed sign-ins and sign-ups are one count.
+    assert sign_up(token, "dana", REMOTE_ADDR="192.0.2.9").status_code == 302
+    signed_in = Client().post("/login/", {"username": "charlie", "password": "charlie-password-1"})
+    assert signed_in.status_code == 429
+
+
+@override_settings(LOGIN_FAILURES_PER_ADDRESS=2, TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_sign_ups_are_counted_by_the_client_address_the_login_limits_use(
+    team: Team, alice: User
+) -> None:
+    """F13: the sign-up throttle finds the client as the login limits do (behind a trusted
+    proxy, the forwarded address; an IPv6 client by its /64); accounts made take their attempt
+    back, so people joining from one office are never refused."""
+    tokens = [
+        services.invite_create(team=team, role=Role.MEMBER, note="", actor=alice)[1]
+        for _ in range(4)
+    ]
+    office = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "2001:db8::1"}
+    joined = [sign_up(token, f"person{n}", **office).status_code for n, token in enumerate(tokens)]
+    assert joined == [302] * 4
+
+    nearby = {"REMOTE_ADDR": "10.0.0.3", "HTTP_X_FORWARDED_FOR": "2001:db8::2"}
+    fresh = services.invite_create(team=team, role=Role.MEMBER, note="", actor=alice)[1]
+    assert [sign_up(fresh, "x", "1", **nearby).status_code for _ in range(3)] == [400, 400, 429]
+    elsewhere = {"REMOTE_ADDR": "10.0.0.3", "HTTP_X_FORWARDED_FOR": "2001:db8:0:1::2"}
+    assert sign_up(fresh, "x", "1", **elsewhere).status_code == 400
