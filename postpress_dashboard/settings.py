@@ -251,7 +251,11 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "postpress_dashboard.core.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "postpress_dashboard.core.observability.RequestIdFilter"},
+        # An invite link's token never reaches a log line, Django's own included.
+        "path_token": {"()": "postpress_dashboard.core.observability.PathTokenFilter"},
+    },
     "formatters": {
         "json": {"()": "postpress_dashboard.core.observability.JsonFormatter"},
         # Control characters in a message are escaped: a request cannot forge a line.
@@ -260,9 +264,10 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "path_token"],
             "formatter": LOG_FORMAT,
         }
     },
+    "loggers": {"django.request": {"filters": ["path_token"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

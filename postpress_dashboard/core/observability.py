@@ -77,12 +77,52 @@ def _log_outcome(request: HttpRequest, status: int, started: float) -> None:
     )
 
 
+# An invite link's path (teams/urls.py: join/<token>/...), for a path no URL matched, such as
+# a mistyped /join/<token>/sign-up.
+_JOIN_TOKEN = re.compile(r"(/join/)[^/]+")
+
+
 def loggable_path(request: HttpRequest) -> str:
     """The request's path with a `token` URL keyword (a team's invite link) masked: a log
     line must not hand out what works as a key."""
+    token = _path_token(request)
+    return request.path.replace(token, "[token]") if token else request.path
+
+
+def _path_token(request: HttpRequest) -> str:
+    """The secret in the request's path, or ""."""
     match = getattr(request, "resolver_match", None)
-    token = match.kwargs.get("token") if match is not None else None
-    return request.path.replace(str(token), "[token]") if token else request.path
+    if match is not None:
+        return str(match.kwargs.get("token") or "")
+    found = _JOIN_TOKEN.search(request.path)
+    return found.group()[len(found.group(1)) :] if found else ""
+
+
+class PathTokenFilter(logging.Filter):
+    """Masks an invite link's token in any record about a request: Django's own warnings
+    ("Bad Request: /join/<token>/sign-up/", "Not Found: ...", "Forbidden (CSRF ...): ...")
+    put the raw path in their arguments and the request in `extra`. Set on the django.request
+    logger (for any handler an operator adds) and on the console handler (which also sees
+    django.security.* records)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        token = _path_token(request) if isinstance(request, HttpRequest) else ""
+        if token:
+            # Django escapes a message's arguments (unicode_escape): mask that form too.
+            forms = {token, token.encode("unicode_escape").decode("ascii")}
+
+            def masked(value: object) -> object:
+                if not isinstance(value, str):
+                    return value
+                for form in forms:
+                    value = value.replace(form, "[token]")
+                return value
+
+            record.msg = masked(record.msg)
+            if isinstance(record.args, tuple):
+                record.args = tuple(masked(arg) for arg in record.args)
+        return True
 
 
 # Line breaks and other control characters: C0, DEL, C1, and Unicode's line and paragraph

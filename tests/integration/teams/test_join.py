@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from postpress_dashboard.core.observability import TextFormatter
+from postpress_dashboard.core.observability import PathTokenFilter, TextFormatter
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.middleware import SESSION_KEY
 from postpress_dashboard.teams.models import ActivityEntry, Membership, Role, Team, TeamInvite
@@ -360,3 +360,55 @@ def test_sign_ups_are_counted_by_the_client_address_the_login_limits_use(
     assert [sign_up(fresh, "x", "1", **nearby).status_code for _ in range(3)] == [400, 400, 429]
     elsewhere = {"REMOTE_ADDR": "10.0.0.3", "HTTP_X_FORWARDED_FOR": "2001:db8:0:1::2"}
     assert sign_up(fresh, "x", "1", **elsewhere).status_code == 400
+
+
+@pytest.fixture
+def console_log() -> Iterator[io.StringIO]:
+    """What the configured console handler (settings.LOGGING, with its filters) writes."""
+    console = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    assert isinstance(console, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        yield stream
+    finally:
+        console.setStream(previous)
+
+
+def test_the_link_s_token_never_reaches_django_s_own_request_warnings(
+    console_log: io.StringIO, token: str
+) -> None:
+    """F15/F13 (regression): the request line masked the token, but Django's django.request
+    logger wrote "Bad Request: /join/<token>/sign-up/" (and "Not Found: ...") with the live
+    token. Its records, and Django's CSRF refusals, are masked too."""
+    Client().post(f"/join/{token}/sign-up/", {"username": "dana", "password1": "1"})
+    Client().get(f"/join/{token}/sign-up/")  # a GET: 405
+    Client().get(f"/join/{token}/no-such-page/")  # no URL matches: 404
+    Client(enforce_csrf_checks=True).post(f"/join/{token}/sign-up/", {})
+
+    log = console_log.getvalue()
+    assert token not in log
+    assert "Bad Request: /join/[token]/sign-up/" in log
+    assert "Method Not Allowed (GET): /join/[token]/sign-up/" in log
+    assert "Not Found: /join/[token]/no-such-page/" in log
+    assert "Forbidden (CSRF cookie not set.): /join/[token]/sign-up/" in log
+
+
+def test_a_record_s_request_path_is_masked_by_the_filter_alone(
+    rf: Any, token: str, db: None
+) -> None:
+    """The filter masks a record carrying the request, whatever handler writes it."""
+    request = rf.post(f"/join/{token}/sign-up/")
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("Bad Request", request.path),
+        None,
+    )
+    record.request = request
+
+    assert PathTokenFilter().filter(record)
+    assert record.getMessage() == "Bad Request: /join/[token]/sign-up/"
