@@ -9,7 +9,8 @@ Wire format, timeouts and retries follow the API documentation (docs/api-client.
   action is never done twice;
 - the key goes only to a base URL the host policy allows (base_url.py), checked before any
   connection whatever was stored;
-- an answer's body is read in chunks within the call's time budget and up to
+- the whole answer, status line and headers included, is read within the call's time budget
+  (transport.py, for the sessions it builds); its body in chunks up to
   ``max_response_bytes``; parsing.py validates what it holds.
 """
 
@@ -26,9 +27,8 @@ from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
-from postpress_dashboard.postpress import parsing
+from postpress_dashboard.postpress import parsing, transport
 from postpress_dashboard.postpress.base_url import (
     DEFAULT_HOST_POLICY,
     BaseUrlRefused,
@@ -72,8 +72,9 @@ class Timeouts:
     connect: float = 3.05
     read: float = 10.0
     upload_read: float = 120.0  # start-chat may forward large files
-    # No page waits longer on the API: connecting, sending, reading the answer's body, retries
-    # and waits included. Uploads excepted: see PostpressClient._body_deadline.
+    # No page waits longer on the API: connecting, sending, reading the answer (status line,
+    # headers and body), retries and waits included. Uploads excepted: see
+    # PostpressClient._attempt.
     total: float = 25.0
 
 
@@ -88,14 +89,12 @@ _thread_local = threading.local()
 
 
 def thread_session() -> requests.Session:
-    """One pooled session per thread: requests.Session is not safe to share across threads."""
+    """One pooled session per thread: requests.Session is not safe to share across threads.
+    Its adapter reads every answer, headers included, by the current attempt's deadline, and
+    leaves retries to our own loop, which decides what may be repeated."""
     session: requests.Session | None = getattr(_thread_local, "session", None)
     if session is None:
-        session = requests.Session()
-        # Our own retry loop decides what may be repeated; urllib3 must not retry on its own.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        session = transport.pooled_session()
         _thread_local.session = session
     return session
 
@@ -212,10 +211,12 @@ class PostpressClient:
             raise AuthenticationError(error_type="client/invalid_api_key")
         self._check_base_url()
         deadline = self._clock() + self.timeouts.total
+        # The same deadline on the clock sockets wait by, whatever clock the client was given.
+        socket_deadline = transport.monotonic() + self.timeouts.total
         for attempt in range(self.retry.max_retries + 1):
             last_attempt = attempt == self.retry.max_retries
             try:
-                return self._attempt(call, deadline)
+                return self._attempt(call, deadline, socket_deadline)
             except _Retryable as retryable:
                 wait = retryable.wait or self._backoff(attempt)
                 if last_attempt or self._clock() + wait + MIN_ATTEMPT_SECONDS >= deadline:
@@ -237,17 +238,29 @@ class PostpressClient:
             error_type = "client/invalid_base_url" if refused.syntax else "client/host_not_allowed"
             raise NotSentError(error_type=error_type) from None
 
-    def _attempt[T](self, call: _Call[T], deadline: float) -> T:
-        try:
-            response = self._send(call, deadline)
-        except requests.RequestException as exc:
-            error = _connection_error(exc)
-            if _is_unusable_url(exc):
-                raise error from None  # no retry can fix a wrong base URL
-            if call.idempotent or _never_connected(exc):
-                raise _Retryable(error) from None
-            raise error from None
-        answer = self._answer(call, response, self._body_deadline(call, deadline))
+    def _attempt[T](self, call: _Call[T], deadline: float, socket_deadline: float) -> T:
+        """One request and its answer, which must have arrived whole by the deadline.
+
+        Uploads: sending the files may rightly outlast the budget, so the answer's headers may
+        also take until the upload read timeout after the sending ended, and its body until
+        the read timeout after its headers arrived, whichever is later. The sockets wait by
+        ``answer_deadline`` (transport.py), the body reader also checks the client's clock.
+        """
+        upload_wait = self.timeouts.upload_read if call.multipart else None
+        answer_deadline = transport.AnswerDeadline(socket_deadline, after_sending=upload_wait)
+        with transport.answers_within(answer_deadline):
+            try:
+                response = self._send(call, deadline)
+            except requests.RequestException as exc:
+                error = _connection_error(exc)
+                if _is_unusable_url(exc):
+                    raise error from None  # no retry can fix a wrong base URL
+                if call.idempotent or _never_connected(exc):
+                    raise _Retryable(error) from None
+                raise error from None
+            if call.multipart:
+                answer_deadline.allow_from_now(self.timeouts.read)
+            answer = self._answer(call, response, self._body_deadline(call, deadline))
         if answer.status >= 400:
             raise self._response_error(call, answer)
         try:
