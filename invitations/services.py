@@ -132,7 +132,7 @@ def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedI
     """Keep the server's own copy of a listed page (one query, whatever the page size), and
     once an hour per account forget what no page has listed for a while: the copies stay
     bounded without a page paying for it each time."""
-    if cache.add(f"listed-invitations-pruned:{account.pk}", True, timeout=LISTED_PRUNE_EVERY):
+    if cache.add(listed_prune_key(account), True, timeout=LISTED_PRUNE_EVERY):
         ListedInvitation.objects.filter(
             account=account, listed_at__lt=timezone.now() - LISTED_KEPT_FOR
         ).delete()
@@ -150,6 +150,11 @@ def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedI
         unique_fields=["account", "invitation_id"],
         update_fields=["shared_secret", "inviter_name", "listed_at"],
     )
+
+
+def listed_prune_key(account: LinkedAccount) -> str:
+    """Set in the cache while the account's old listed copies count as forgotten."""
+    return f"listed-invitations-pruned:{account.pk}"
 
 
 @dataclass(frozen=True)

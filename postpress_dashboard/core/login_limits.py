@@ -185,14 +185,30 @@ def login_attempt_allowed(*, request: HttpRequest, username: str) -> LoginDecisi
     seconds = gate_seconds(earlier_failures)
     if not seconds:
         return ALLOWED
-    opens_at = now() + seconds
-    if cache.add(keys.gate, opens_at, timeout=seconds):
+    if _gate_taken(keys.gate, opens_at=now() + seconds):
         return ALLOWED  # this attempt's password is checked; the next waits `seconds`
     # The gate is closed: no password check, so not a failure anywhere.
     _take_back(keys.pair, keys.address, keys.username)
     closed_until = cache.get(keys.gate)
-    wait = max(1, math.ceil((closed_until if closed_until is not None else opens_at) - now()))
+    wait = max(1, math.ceil((closed_until if closed_until is not None else now()) - now()))
     return LoginDecision(False, gate_refusal_message(wait), wait)
+
+
+def _gate_taken(gate: str, *, opens_at: float) -> bool:
+    """Take the username's gate when it is open, closing it until `opens_at`; False when it
+    is closed. When it opens is the value stored, on the clock `now()` reads (the cache's own
+    expiry only clears it away later), and each opening is taken by one attempt only: the first
+    to add its claim for that moment."""
+    keep = max(settings.LOGIN_FAILURE_WINDOW, 2 * settings.LOGIN_SLOWDOWN_MAX_SECONDS)
+    if cache.add(gate, opens_at, timeout=keep):
+        return True
+    closed_until = cache.get(gate)
+    if closed_until is not None and now() < closed_until:
+        return False
+    if not cache.add(f"{gate}:taken:{closed_until}", True, timeout=keep):
+        return False  # another attempt took this opening a moment earlier
+    cache.set(gate, opens_at, timeout=keep)
+    return True
 
 
 def login_success_record(*, request: HttpRequest, username: str) -> None:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from invitations.models import ListedInvitation
-from invitations.services import LISTED_KEPT_FOR
+from invitations.services import LISTED_KEPT_FOR, listed_prune_key
 from invitations.views import CURSORS_SESSION_KEY, MAX_CURSOR_LENGTH, MAX_LISTS_REMEMBERED
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount
@@ -26,7 +26,7 @@ def test_listed_copies_no_page_has_shown_for_a_while_are_forgotten(
     )
     recent = ListedInvitation.objects.create(account=linkedin_account, invitation_id="inv_recent")
     stub_list([invitation(1)])
-    cache.clear()  # the account's hourly forgetting has not run yet
+    cache.delete(listed_prune_key(linkedin_account))  # its hourly forgetting is due
 
     alice_client.get(INBOX, {"account": linkedin_account.pk})
 
@@ -39,7 +39,7 @@ def test_listed_copies_are_forgotten_at_most_once_an_hour_per_account(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
     stub_list([invitation(1)])
-    cache.clear()
+    cache.delete(listed_prune_key(linkedin_account))
     alice_client.get(INBOX, {"account": linkedin_account.pk})
     old = ListedInvitation.objects.create(account=linkedin_account, invitation_id="inv_old")
     ListedInvitation.objects.filter(pk=old.pk).update(
