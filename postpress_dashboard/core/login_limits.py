@@ -160,7 +160,7 @@ def _take_back(*keys: str) -> None:
 
 def gate_seconds(failures: int) -> int:
     """How long the gate stays closed after a password check at a username that already failed
-    this often (0: no gate yet). Whole seconds, as the cache's expiry counts them."""
+    this often (0: no gate yet). Whole seconds, as the refusal says them."""
     over = failures - settings.LOGIN_SLOWDOWN_AFTER
     if over < 0:
         return 0
