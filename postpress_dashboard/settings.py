@@ -231,8 +231,19 @@ POSTPRESS_CONNECT_TIMEOUT = env.float("POSTPRESS_CONNECT_TIMEOUT", default=3.05)
 POSTPRESS_READ_TIMEOUT = env.float("POSTPRESS_READ_TIMEOUT", default=10.0)
 POSTPRESS_UPLOAD_READ_TIMEOUT = env.float("POSTPRESS_UPLOAD_READ_TIMEOUT", default=120.0)
 POSTPRESS_TOTAL_BUDGET = env.float("POSTPRESS_TOTAL_BUDGET", default=25.0)
+# How long a reported usage (50/75/90/95% of the provider's limit) stands: the provider's
+# window, after which its limit has reset. The API reports usage only at those landings.
+POSTPRESS_USAGE_WINDOW_HOURS = env.float("POSTPRESS_USAGE_WINDOW_HOURS", default=24.0)
 # The largest answer read from the API (bytes); a larger one is refused, not held in memory.
 POSTPRESS_MAX_RESPONSE_BYTES = env.int("POSTPRESS_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+# How start-chat spells its form arrays, which the docs leave open (docs/api-client.md):
+# "brackets-for-attendees" (attendees_ids[], attachments repeated, as the docs' example),
+# "brackets" (attendees_ids[], attachments[]) or "repeated" (attendees_ids, attachments).
+POSTPRESS_MULTIPART_ARRAYS = env.str("POSTPRESS_MULTIPART_ARRAYS", default="brackets-for-attendees")
+if POSTPRESS_MULTIPART_ARRAYS not in ("brackets-for-attendees", "brackets", "repeated"):
+    raise ImproperlyConfigured(
+        "POSTPRESS_MULTIPART_ARRAYS must be 'brackets-for-attendees', 'brackets' or 'repeated'."
+    )
 # Bulk accept/decline and bulk withdraw, all their calls together: rows not tried by then come
 # back "not tried, try again" instead of holding the page.
 POSTPRESS_BULK_BUDGET = env.float("POSTPRESS_BULK_BUDGET", default=25.0)

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from postpress_dashboard.postpress.base_url import HostPolicy
 from postpress_dashboard.postpress.client import PostpressClient, Timeouts
+from postpress_dashboard.postpress.multipart import ArrayStyle
 
 
 def now() -> float:
@@ -66,4 +67,5 @@ def build_client(*, base_url: str, api_key: str, within: Deadline | None = None)
         timeouts=configured_timeouts(within=within),
         host_policy=configured_host_policy(),
         max_response_bytes=settings.POSTPRESS_MAX_RESPONSE_BYTES,
+        multipart_arrays=ArrayStyle(settings.POSTPRESS_MULTIPART_ARRAYS),
     )

@@ -3,7 +3,8 @@
 Wire format, timeouts and retries follow the API documentation (docs/api-client.md):
 - every call sends ``X-API-KEY`` and ``accept: application/json``;
 - JSON bodies leave optional fields out rather than sending them empty;
-- start-chat streams a multipart body from files on disk;
+- start-chat streams a multipart body from files on disk, its arrays spelled as
+  ``multipart_arrays`` says (multipart.ArrayStyle: the docs leave the spelling open);
 - GET and DELETE are retried on connection errors, timeouts, 429, 502, 503, 504 and a 500
   ``errors/provider_error``; a POST only when the connection was never established, so an
   action is never done twice;
@@ -43,7 +44,12 @@ from postpress_dashboard.postpress.errors import (
     PostpressError,
     ProtocolError,
 )
-from postpress_dashboard.postpress.multipart import new_chat_fields, streaming_encoder
+from postpress_dashboard.postpress.multipart import (
+    DEFAULT_ARRAY_STYLE,
+    ArrayStyle,
+    new_chat_fields,
+    streaming_encoder,
+)
 from postpress_dashboard.postpress.schemas import (
     ChatStarted,
     InvitationAction,
@@ -126,8 +132,10 @@ class PostpressClient:
         clock: Callable[[], float] = time.monotonic,
         host_policy: HostPolicy = DEFAULT_HOST_POLICY,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        multipart_arrays: ArrayStyle | str = DEFAULT_ARRAY_STYLE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.multipart_arrays = ArrayStyle(multipart_arrays)
         self.host_policy = host_policy
         self.max_response_bytes = max_response_bytes
         self._api_key = api_key
@@ -346,7 +354,7 @@ class PostpressClient:
     def _body(self, call: _Call[Any]) -> AbstractContextManager[Any]:
         if call.multipart is None:
             return nullcontext(None)
-        return streaming_encoder(new_chat_fields(call.multipart))
+        return streaming_encoder(new_chat_fields(call.multipart, self.multipart_arrays))
 
     def _http(self) -> requests.Session:
         return self._session or thread_session()

@@ -1,7 +1,14 @@
-"""The start-chat form fields, in the API's bracket notation, streamed from disk."""
+"""The start-chat form fields, in the API's bracket notation, streamed from disk.
+
+The docs write nested options in brackets (``linkedin[api]``) but leave open how an array
+is spelled: their table says ``attendees_ids`` and ``attachments``, their example sends
+``attendees_ids[]``. `ArrayStyle` names the three ways a client may send them; the dashboard
+chooses one with the POSTPRESS_MULTIPART_ARRAYS setting (docs/api-client.md).
+"""
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from enum import StrEnum
 
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
@@ -18,18 +25,42 @@ from postpress_dashboard.postpress.schemas import (
 Field = tuple[str, str | Upload]
 
 
-def new_chat_fields(chat: NewChat) -> list[Field]:
+class ArrayStyle(StrEnum):
+    """How the form spells an array: each item is one field of the same name, the name with
+    or without ``[]``."""
+
+    # attendees_ids[] (as the docs' example), attachments and follow-up attachments repeated
+    BRACKETS_FOR_ATTENDEES = "brackets-for-attendees"
+    # attendees_ids[], attachments[], linkedin[follow_up][attachments][]
+    BRACKETS = "brackets"
+    # attendees_ids, attachments, linkedin[follow_up][attachments]: the docs' table names
+    REPEATED = "repeated"
+
+    def name_of(self, array: str, *, attendees: bool = False) -> str:
+        """The field name each item of `array` is sent under."""
+        brackets = self is ArrayStyle.BRACKETS or (
+            self is ArrayStyle.BRACKETS_FOR_ATTENDEES and attendees
+        )
+        return f"{array}[]" if brackets else array
+
+
+DEFAULT_ARRAY_STYLE = ArrayStyle.BRACKETS_FOR_ATTENDEES
+FOLLOW_UP = "linkedin[follow_up]"
+
+
+def new_chat_fields(chat: NewChat, arrays: ArrayStyle = DEFAULT_ARRAY_STYLE) -> list[Field]:
     """Every form field of a start-chat request, in order; optional fields left out when empty."""
     fields: list[Field] = [("account_id", chat.account_id)]
-    fields += [("attendees_ids[]", attendee) for attendee in chat.attendees_ids]
+    attendees = arrays.name_of("attendees_ids", attendees=True)
+    fields += [(attendees, attendee) for attendee in chat.attendees_ids]
     fields += _optional_texts({"text": chat.text, "subject": chat.subject})
-    fields += [("attachments", upload) for upload in chat.attachments]
+    fields += [(arrays.name_of("attachments"), upload) for upload in chat.attachments]
     if chat.voice_message:
         fields.append(("voice_message", chat.voice_message))
     if chat.video_message:
         fields.append(("video_message", chat.video_message))
     if chat.linkedin is not None:
-        fields += _linkedin_fields(chat.linkedin)
+        fields += _linkedin_fields(chat.linkedin, arrays)
     return fields
 
 
@@ -37,7 +68,7 @@ def _optional_texts(values: dict[str, str | None]) -> list[Field]:
     return [(name, value) for name, value in values.items() if value]
 
 
-def _linkedin_fields(options: LinkedInOptions) -> list[Field]:
+def _linkedin_fields(options: LinkedInOptions, arrays: ArrayStyle) -> list[Field]:
     match options:
         case ClassicOptions():
             fields: list[Field] = [("linkedin[api]", "classic")]
@@ -65,12 +96,12 @@ def _linkedin_fields(options: LinkedInOptions) -> list[Field]:
                 }
             )
             if options.follow_up is not None:
-                fields += _follow_up_fields(options.follow_up)
+                fields += _follow_up_fields(options.follow_up, arrays)
             return fields
 
 
-def _follow_up_fields(follow_up: FollowUp) -> list[Field]:
-    prefix = "linkedin[follow_up]"
+def _follow_up_fields(follow_up: FollowUp, arrays: ArrayStyle) -> list[Field]:
+    prefix = FOLLOW_UP
     fields: list[Field] = [
         (f"{prefix}[subject]", follow_up.subject),
         (f"{prefix}[text]", follow_up.text),
@@ -80,7 +111,8 @@ def _follow_up_fields(follow_up: FollowUp) -> list[Field]:
     else:
         fields.append((f"{prefix}[scheduled_time][days]", str(follow_up.days)))
     fields.append((f"{prefix}[scheduled_time][timezone]", follow_up.timezone))
-    fields += [(f"{prefix}[attachments]", upload) for upload in follow_up.attachments]
+    attachments = arrays.name_of(f"{prefix}[attachments]")
+    fields += [(attachments, upload) for upload in follow_up.attachments]
     return fields
 
 

@@ -12,7 +12,7 @@ from postpress_dashboard.sandbox.operations import JsonObject, account_or_404
 from postpress_dashboard.sandbox.request import SandboxRequest
 from postpress_dashboard.sandbox.state import SandboxState, new_id
 
-ATTENDEES = "attendees_ids[]"
+ATTENDEES = "attendees_ids"
 LINKEDIN_API = "linkedin[api]"
 FOLLOW_UP = "linkedin[follow_up]"
 FOLLOW_UP_DAYS = f"{FOLLOW_UP}[scheduled_time][days]"
@@ -61,12 +61,18 @@ CHOICES = {
 FOLLOW_UP_DAYS_RANGE = range(3, 29)
 FOLLOW_UP_WEEKS_RANGE = range(1, 5)
 
-FILE_FIELDS = frozenset({"attachments", "voice_message", "video_message", FOLLOW_UP_ATTACHMENTS})
+# The arrays: the docs leave open whether an item's field is named with "[]" or without, so
+# both are taken (the client's POSTPRESS_MULTIPART_ARRAYS chooses), one spelling per array.
+ARRAYS = (ATTENDEES, "attachments", FOLLOW_UP_ATTACHMENTS)
+SPELLINGS = {array: (array, f"{array}[]") for array in ARRAYS}
+FILE_ARRAYS = frozenset({*SPELLINGS["attachments"], *SPELLINGS[FOLLOW_UP_ATTACHMENTS]})
+FILE_FIELDS = frozenset({"voice_message", "video_message", *FILE_ARRAYS})
 TEXT_FIELDS = frozenset(
-    {"account_id", ATTENDEES, "text", "subject", LINKEDIN_API, *CLASSIC_OPTIONS, *RECRUITER_OPTIONS}
-    - FILE_FIELDS
+    {"account_id", *SPELLINGS[ATTENDEES], "text", "subject", LINKEDIN_API}
+    | CLASSIC_OPTIONS
+    | (RECRUITER_OPTIONS - {FOLLOW_UP_ATTACHMENTS})
 )
-REPEATABLE_FIELDS = frozenset({ATTENDEES, "attachments", FOLLOW_UP_ATTACHMENTS})
+REPEATABLE_FIELDS = frozenset(name for array in ARRAYS for name in SPELLINGS[array])
 VOICE_PROVIDERS = ("LINKEDIN", "WHATSAPP")
 
 
@@ -116,9 +122,9 @@ def read_start_chat(request: SandboxRequest, path_params: dict[str, str]) -> Sta
     account_id = _single(form, "account_id")
     if account_id is None:
         raise missing_parameters("account_id is required.")
-    attendee_ids = form.fields.get(ATTENDEES, [])
+    attendee_ids = [value for name in SPELLINGS[ATTENDEES] for value in form.fields.get(name, [])]
     if not attendee_ids:
-        raise missing_parameters(f"Send at least one attendee id in {ATTENDEES}.")
+        raise missing_parameters(f"Send at least one attendee id in {ATTENDEES}[].")
     if not account_id or not all(attendee_ids):
         raise invalid_parameters(f"account_id and {ATTENDEES} must not be empty.")
     _check_linkedin_options(form)
@@ -130,8 +136,12 @@ def _check_field_names(form: MultipartForm) -> None:
     if unknown:
         raise invalid_parameters(
             f"Unknown field(s): {', '.join(unknown)}. "
-            f"Attendees go in {ATTENDEES}, one field per attendee."
+            f"Attendees go in {ATTENDEES}[] (or {ATTENDEES}), one field per attendee."
         )
+    for array in ARRAYS:
+        plain, brackets = SPELLINGS[array]
+        if {plain, brackets} <= form.names():
+            raise invalid_parameters(f"Send {array} as {brackets} or as {plain}, not both.")
     files_sent_as_text = sorted(set(form.fields) & FILE_FIELDS)
     if files_sent_as_text:
         raise invalid_parameters(f"Send {', '.join(files_sent_as_text)} as file(s).")
@@ -155,7 +165,8 @@ def _check_linkedin_options(form: MultipartForm) -> None:
     api = "classic" if api is None else api  # the documented default
     if api not in OPTIONS_BY_API:
         raise invalid_parameters(f"{LINKEDIN_API} must be one of {', '.join(OPTIONS_BY_API)}.")
-    misplaced = sorted(options - OPTIONS_BY_API[api] - {LINKEDIN_API})
+    allowed = OPTIONS_BY_API[api] | {f"{name}[]" for name in OPTIONS_BY_API[api] & FILE_ARRAYS}
+    misplaced = sorted(options - allowed - {LINKEDIN_API})
     if misplaced:
         raise invalid_parameters(
             f"{', '.join(misplaced)} cannot be used with {LINKEDIN_API}={api}."

@@ -1,11 +1,17 @@
 """The sandbox's start-chat endpoint over HTTP: multipart parsing, recording, LinkedIn options."""
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from postpress_dashboard.postpress.base_url import HostPolicy
+from postpress_dashboard.postpress.client import PostpressClient
+from postpress_dashboard.postpress.multipart import ArrayStyle
+from postpress_dashboard.postpress.schemas import FollowUp as FollowUpOptions
+from postpress_dashboard.postpress.schemas import NewChat, RecruiterOptions, Upload
 from postpress_dashboard.sandbox.server import RunningSandbox
 from tests.integration.sandbox.sandbox_http import SandboxClient, error_of
 
@@ -100,12 +106,113 @@ def test_it_requires_at_least_one_attendee(sandbox: RunningSandbox, api: Sandbox
     assert sandbox.state.chats == []
 
 
-def test_it_refuses_attendees_sent_without_brackets(api: SandboxClient) -> None:
-    response = api.post(
-        "/chats",
-        data={"account_id": LINKEDIN, "attendees_ids": ["ACoAA1"]},
-        files={"attachments": ("a.txt", b"a", "text/plain")},
+@pytest.mark.parametrize("attendees", ["attendees_ids", "attendees_ids[]"])
+@pytest.mark.parametrize("attachments", ["attachments", "attachments[]"])
+@pytest.mark.parametrize(
+    "follow_up_attachments",
+    ["linkedin[follow_up][attachments]", "linkedin[follow_up][attachments][]"],
+)
+def test_it_takes_each_array_with_or_without_brackets(
+    sandbox: RunningSandbox,
+    api: SandboxClient,
+    attendees: str,
+    attachments: str,
+    follow_up_attachments: str,
+) -> None:
+    # The docs' table says attendees_ids and attachments, their example attendees_ids[]: the
+    # client's spelling is a setting (POSTPRESS_MULTIPART_ARRAYS), so the sandbox takes both.
+    data = {"account_id": LINKEDIN, attendees: ["AEmaria", "AEjordan"], **_follow_up(days="7")}
+    files = [
+        (attachments, ("a.pdf", b"%PDF-1.4 a", "application/pdf")),
+        (attachments, ("b.pdf", b"%PDF-1.4 b", "application/pdf")),
+        (follow_up_attachments, ("c.pdf", b"%PDF-1.4 c", "application/pdf")),
+    ]
+    response = api.post("/chats", data=data, files=files)
+
+    assert response.status_code == 201
+    [chat] = sandbox.state.chats
+    assert chat.fields[attendees] == ["AEmaria", "AEjordan"]  # kept as received
+    assert [f.filename for f in chat.files_in(attachments)] == ["a.pdf", "b.pdf"]
+    assert [f.filename for f in chat.files_in(follow_up_attachments)] == ["c.pdf"]
+
+
+@pytest.mark.parametrize("style", list(ArrayStyle))
+def test_the_client_starts_a_chat_in_every_array_style(
+    sandbox: RunningSandbox, tmp_path: Path, style: ArrayStyle
+) -> None:
+    pdf = tmp_path / "brief.pdf"
+    pdf.write_bytes(b"%PDF-1.4 brief")
+    upload = Upload(pdf, "brief.pdf", "application/pdf")
+    client = PostpressClient(
+        base_url=sandbox.base_url,
+        api_key=sandbox.api_key,
+        host_policy=HostPolicy.of(["127.0.0.1"], allow_loopback_http=True),
+        multipart_arrays=style,
     )
+    follow_up = FollowUpOptions(
+        subject="Following up",
+        text="Any news?",
+        timezone="Europe/Paris",
+        weeks=2,
+        attachments=(upload,),
+    )
+    chat = NewChat(
+        account_id=LINKEDIN,
+        attendees_ids=("AEmaria", "AEjordan"),
+        attachments=(upload, upload),
+        linkedin=RecruiterOptions(follow_up=follow_up),
+    )
+
+    assert client.start_chat(chat).chat_id
+    [received] = sandbox.state.chats
+    attendees = style.name_of("attendees_ids", attendees=True)
+    assert received.fields[attendees] == ["AEmaria", "AEjordan"]
+    assert len(received.files_in(style.name_of("attachments"))) == 2
+    assert len(received.files_in(style.name_of("linkedin[follow_up][attachments]"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "files"),
+    [
+        ({"attendees_ids": ["ACoAA1"], "attendees_ids[]": ["ACoAA2"]}, None),
+        (
+            {"attendees_ids[]": ["ACoAA1"]},
+            [
+                ("attachments", ("a.txt", b"a", "text/plain")),
+                ("attachments[]", ("b.txt", b"b", "text/plain")),
+            ],
+        ),
+    ],
+)
+def test_it_refuses_one_array_spelled_both_ways(
+    sandbox: RunningSandbox,
+    api: SandboxClient,
+    data: dict[str, list[str]],
+    files: list[tuple[str, tuple[str, bytes, str]]] | None,
+) -> None:
+    parts = files or [("attachments", ("a.txt", b"a", "text/plain"))]
+    response = api.post("/chats", data={"account_id": LINKEDIN, **data}, files=parts)
+    assert error_of(response) == (400, "errors/invalid_parameters")
+    assert "not both" in response.json()["detail"]
+    assert sandbox.state.chats == []
+
+
+@pytest.mark.parametrize("name", ["attendee_ids[]", "attendees_ids[0]"])
+def test_it_still_refuses_attendee_names_the_docs_never_use(api: SandboxClient, name: str) -> None:
+    response = start_chat(api, {name: ["ACoAA2"]})
+    assert error_of(response) == (400, "errors/invalid_parameters")
+
+
+def test_it_still_refuses_attachment_names_the_docs_never_use(api: SandboxClient) -> None:
+    response = start_chat(api, files=[("attachments[0]", ("a.txt", b"a", "text/plain"))])
+    assert error_of(response) == (400, "errors/invalid_parameters")
+
+
+def test_it_refuses_follow_up_attachments_in_brackets_outside_recruiter(
+    api: SandboxClient,
+) -> None:
+    files = [("linkedin[follow_up][attachments][]", ("a.txt", b"a", "text/plain"))]
+    response = start_chat(api, {"linkedin[api]": "classic"}, files)
     assert error_of(response) == (400, "errors/invalid_parameters")
 
 

@@ -3,6 +3,7 @@
 from pytest_django.fixtures import Settings
 
 from postpress_dashboard.core.api import build_client
+from postpress_dashboard.postpress.multipart import ArrayStyle
 
 
 def test_it_builds_clients_with_the_configured_timeouts(settings: Settings) -> None:
@@ -36,3 +37,15 @@ def test_f9_it_builds_clients_with_the_answer_size_bound_from_settings(settings:
     settings.POSTPRESS_MAX_RESPONSE_BYTES = 12345
     client = build_client(base_url="https://api.example.test/v1/", api_key="k")
     assert client.max_response_bytes == 12345
+
+
+def test_it_builds_clients_with_the_multipart_array_style_from_settings(
+    settings: Settings,
+) -> None:
+    assert settings.POSTPRESS_MULTIPART_ARRAYS == "brackets-for-attendees"  # as before
+    assert build_client(base_url="https://api.example.test/v1/", api_key="k").multipart_arrays == (
+        ArrayStyle.BRACKETS_FOR_ATTENDEES
+    )
+    settings.POSTPRESS_MULTIPART_ARRAYS = "repeated"
+    client = build_client(base_url="https://api.example.test/v1/", api_key="k")
+    assert client.multipart_arrays is ArrayStyle.REPEATED
