@@ -8,7 +8,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import validate_email
 
 from invitations.models import Outcome
-from invitations.rules import MESSAGE_LIMIT, message_length, normalize_message, takes_email
+from invitations.rules import (
+    INVITING_PROVIDERS,
+    MESSAGE_LIMIT,
+    NOT_INVITING,
+    message_length,
+    normalize_message,
+    takes_email,
+)
 from postpress_dashboard.core import submissions
 from postpress_dashboard.teams.models import LinkedAccount, Team
 from postpress_dashboard.teams.selectors import team_accounts, team_active_accounts
@@ -79,7 +86,12 @@ class InvitationSendForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._team, self._user = team, user
         self.initial["submission"] = submission_token_issue(team=team, user=user)
-        self.fields["account"].queryset = team_active_accounts(team)
+        # Only accounts whose provider takes invitations; another is refused in words.
+        account_field = self.fields["account"]
+        account_field.queryset = team_active_accounts(team).filter(  # type: ignore[attr-defined]
+            provider__in=INVITING_PROVIDERS
+        )
+        account_field.error_messages["invalid_choice"] = NOT_INVITING
         # The account the page is about: the one posted, or the one asked for in the URL.
         self.selected_account = account
         if account is not None:

@@ -10,6 +10,21 @@ def takes_email(provider: str) -> bool:
     return provider == ProviderChoice.LINKEDIN
 
 
+# The providers whose invitations the API sends (send-invitation describes LinkedIn and
+# Instagram only): WhatsApp and Telegram contacts are reached by starting a chat.
+INVITING_PROVIDERS = (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)
+
+
+NOT_INVITING = (
+    "Invitations are sent from LinkedIn and Instagram accounts only. Choose one of those, or "
+    "start a chat to reach a WhatsApp or Telegram contact."
+)
+
+
+def sends_invitations(provider: str) -> bool:
+    return provider in INVITING_PROVIDERS
+
+
 def decides_received_invitations(provider: str) -> bool:
     """Only LinkedIn and Instagram invitations can be accepted or declined through the API."""
     return provider in (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)

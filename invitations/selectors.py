@@ -1,8 +1,9 @@
 """Reading invitations: the inbox page, sent invitations, usage warnings, the activity list."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -79,24 +80,50 @@ def listed_inviter_names(*, account: LinkedAccount, invitation_ids: list[str]) -
 
 
 def inbox_accounts(team: Team) -> QuerySet[LinkedAccount]:
-    """The team's active accounts, each with its team and `latest_usage`, in one query."""
+    """The team's active accounts, each with its team and its standing usage warning
+    (`latest_usage`, `latest_usage_at`), in one query."""
+    latest = _latest_usage(OuterRef("pk"))
     return (
         team_active_accounts(team)
         .select_related("team")
-        .annotate(latest_usage=Subquery(_latest_usage(OuterRef("pk"))))
+        .annotate(
+            latest_usage=Subquery(latest.values("usage")[:1]),
+            latest_usage_at=Subquery(latest.values("sent_at")[:1]),
+        )
     )
 
 
+@dataclass(frozen=True)
+class UsageWarning:
+    percent: int  # 50, 75, 90 or 95: the API reports usage only at these landings
+    reported_at: datetime
+
+    @classmethod
+    def of(cls, account: LinkedAccount) -> "UsageWarning | None":
+        """From an account annotated by inbox_accounts."""
+        percent = getattr(account, "latest_usage", None)
+        if percent is None:
+            return None
+        return cls(percent, account.latest_usage_at)  # type: ignore[attr-defined]
+
+
 def _latest_usage(account: LinkedAccount | OuterRef) -> QuerySet[SentInvitation]:
-    return SentInvitation.objects.filter(account=account, usage__isnull=False).values("usage")[:1]
+    """The account's reports of usage still standing: the latest first, none older than the
+    provider's window (POSTPRESS_USAGE_WINDOW_HOURS), after which the limit has reset."""
+    since = timezone.now() - timedelta(hours=settings.POSTPRESS_USAGE_WINDOW_HOURS)
+    return SentInvitation.objects.filter(
+        account=account, usage__isnull=False, sent_at__gte=since
+    ).order_by("-sent_at", "-id")
 
 
-def account_usage_warning(account: LinkedAccount) -> int | None:
-    """The provider usage last reported for the account (50, 75, 90 or 95 percent), if any.
+def account_usage_warning(account: LinkedAccount) -> UsageWarning | None:
+    """The usage last reported for the account within the provider's window, and when.
 
-    It stands until a later answer reports a lower figure: the API only reports at landings.
+    It stands until the window has passed or a later answer reports another figure: the API
+    reports usage only at landings (50, 75, 90, 95), never that it went down.
     """
-    return _latest_usage(account).values_list("usage", flat=True).first()
+    latest = _latest_usage(account).values_list("usage", "sent_at").first()
+    return UsageWarning(*latest) if latest else None
 
 
 def sent_invitations(

@@ -37,7 +37,13 @@ from invitations.models import (
     SentInvitation,
     SentStatus,
 )
-from invitations.rules import MESSAGE_LIMIT, message_length
+from invitations.rules import (
+    INVITING_PROVIDERS,
+    MESSAGE_LIMIT,
+    NOT_INVITING,
+    message_length,
+    sends_invitations,
+)
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import (
     RESOLUTION_LABELS,
@@ -47,12 +53,11 @@ from postpress_dashboard.postpress.catalogue import (
 )
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
-from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, ProviderChoice, Team
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
 from postpress_dashboard.teams.selectors import (
     get_account_for_team,
     team_accounts,
     team_active_accounts,
-    team_active_accounts_preferring,
 )
 from postpress_dashboard.teams.services import api_key_problem
 
@@ -68,9 +73,6 @@ GONE = (
 )
 
 
-INVITING_PROVIDERS = (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)
-
-
 def _account_in_team(
     team: Team, raw: str | None, default: QuerySet[LinkedAccount]
 ) -> LinkedAccount | None:
@@ -81,11 +83,12 @@ def _account_in_team(
 
 
 def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
-    # By default an account whose provider takes invitations (LinkedIn, Instagram).
-    inviting_first = team_active_accounts_preferring(team, INVITING_PROVIDERS)
-    account = _account_in_team(team, raw, inviting_first)
-    if account is not None and not account.is_active:
-        return team_active_accounts(team).first()  # only active accounts send
+    """The team's account named in the request (404 for any other) when it may send: active,
+    and of a provider that takes invitations; else the first that may."""
+    inviting = team_active_accounts(team).filter(provider__in=INVITING_PROVIDERS)
+    account = _account_in_team(team, raw, inviting)
+    if account is not None and not (account.is_active and sends_invitations(account.provider)):
+        return inviting.first()
     return account
 
 
@@ -126,6 +129,10 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     team = request.team
     if request.method == "GET":
         account = _send_account(team, request.GET.get("account"))
+        if request.GET.get("account") and account is not None:
+            asked = get_account_for_team(team, request.GET["account"])
+            if asked.pk != account.pk and not sends_invitations(asked.provider):
+                messages.info(request, f"{asked.label}: {NOT_INVITING}")
         form = InvitationSendForm(team=team, account=account, user=request.user)
         return _render_send(request, form)
     data = request.POST

@@ -24,7 +24,13 @@ from invitations.models import (
     SentInvitation,
     SentStatus,
 )
-from invitations.rules import decides_received_invitations, normalize_message, takes_email
+from invitations.rules import (
+    NOT_INVITING,
+    decides_received_invitations,
+    normalize_message,
+    sends_invitations,
+    takes_email,
+)
 from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
@@ -378,6 +384,8 @@ def invitation_send(
     short transaction; the API call runs outside any transaction, so a slow answer holds no
     database lock.
     """
+    if not sends_invitations(account.provider):
+        raise InvitationRefused(NOT_INVITING)  # no call: the API sends none for it
     message = normalize_message(message)
     email = email if takes_email(account.provider) else ""
     reservation, fresh = _reserve_send(

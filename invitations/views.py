@@ -253,7 +253,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "current_url": _inbox_url(account, size, number),
         "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
         "next_url": _inbox_url(account, size, number + 1) if reachable else "",
-        "usage_warning": account.latest_usage,
+        "usage": selectors.UsageWarning.of(account),
         "auth_problem": isinstance(page.error, AuthenticationError),
         "can_decide": decides_received_invitations(account.provider),
     }

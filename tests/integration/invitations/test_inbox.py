@@ -311,7 +311,8 @@ def test_it_warns_when_the_account_nears_its_provider_limit(
     SentInvitation.objects.create(account=linkedin_account, recipient_id="x", usage=90)
     stub_list([])
     page = alice_client.get(INBOX).content.decode()
-    assert "This account is at 90% of its provider limit" in page
+    assert "postpress reports this account at 90% of the provider's invitation limit" in page
+    assert ", as of <time datetime=" in page
 
 
 @responses.activate

@@ -8,6 +8,7 @@ import pytest
 import responses
 from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from invitations import selectors, services
 from invitations.models import (
@@ -146,7 +147,8 @@ def test_it_records_a_send_with_its_usage_and_drops_email_off_linkedin(
     body = json.loads(responses.calls[0].request.body)
     assert body == {"provider_id": "ada", "account_id": "acc_ig", "message": "Hi\nthere"}
     assert (sent.invitation_id, sent.usage, sent.sent_by) == ("inv_s", 75, alice)
-    assert selectors.account_usage_warning(instagram) == 75
+    warning = selectors.account_usage_warning(instagram)
+    assert warning is not None and warning.percent == 75
 
 
 @responses.activate
@@ -169,7 +171,31 @@ def test_the_usage_warning_follows_the_latest_report(linkedin_account: LinkedAcc
         account=linkedin_account, recipient_id="a", invitation_id="1", usage=90
     )
     SentInvitation.objects.create(account=linkedin_account, recipient_id="b", invitation_id="2")
-    assert selectors.account_usage_warning(linkedin_account) == 90
+    warning = selectors.account_usage_warning(linkedin_account)
+    assert warning is not None and warning.percent == 90
+
+
+def test_a_lower_report_replaces_the_warning_and_none_stands_past_the_provider_window(
+    linkedin_account: LinkedAccount, settings: Settings
+) -> None:
+    """Issue 13: the warning never cleared, as the API reports usage only at landings."""
+    settings.POSTPRESS_USAGE_WINDOW_HOURS = 24
+    old = SentInvitation.objects.create(
+        account=linkedin_account, recipient_id="a", invitation_id="1", usage=95
+    )
+    SentInvitation.objects.filter(pk=old.pk).update(
+        sent_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
+    assert selectors.account_usage_warning(linkedin_account) is None
+
+    SentInvitation.objects.create(
+        account=linkedin_account, recipient_id="b", invitation_id="2", usage=90
+    )
+    SentInvitation.objects.create(
+        account=linkedin_account, recipient_id="c", invitation_id="3", usage=50
+    )
+    warning = selectors.account_usage_warning(linkedin_account)
+    assert warning is not None and warning.percent == 50
 
 
 @responses.activate
