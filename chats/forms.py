@@ -190,11 +190,12 @@ class ChatStartForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The range depends on the unit chosen beside it: checked in _clean_follow_up, in that unit
+    # (a max_value here would answer "less than or equal to 28" to 30 weeks).
     follow_up_after = forms.IntegerField(
         label="Follow-up after",
         required=False,
-        min_value=1,
-        max_value=rules.FOLLOW_UP_DAYS[1],
+        widget=forms.NumberInput(attrs={"min": 1}),
         help_text=(
             f"{rules.FOLLOW_UP_DAYS[0]} to {rules.FOLLOW_UP_DAYS[1]} days, or "
             f"{rules.FOLLOW_UP_WEEKS[0]} to {rules.FOLLOW_UP_WEEKS[1]} weeks."
@@ -406,7 +407,12 @@ class ChatStartForm(forms.Form):
             if "follow_up_after" not in self.errors:
                 self.add_error("follow_up_after", f"Say when: {low} to {high} {unit}.")
         elif not low <= after <= high:
-            self.add_error("follow_up_after", f"A follow-up comes after {low} to {high} {unit}.")
+            chosen = f"{after} {unit[:-1] if after == 1 else unit}"
+            when = "too soon" if after < low else "too late"
+            self.add_error(
+                "follow_up_after",
+                f"{chosen} is {when}: a follow-up comes after {low} to {high} {unit}.",
+            )
         cleaned["follow_up_unit"] = unit
         cleaned["follow_up_message"] = text
         cleaned["timezone"] = cleaned.get("timezone") or settings.TIME_ZONE

@@ -593,8 +593,51 @@ def test_a_follow_up_needs_a_subject_a_message_and_a_delay_in_range(
     assert response.status_code == 400
     assert "A follow-up needs a subject and a message." in field_errors(page, "follow_up_subject")
     assert "A follow-up needs a subject and a message." in field_errors(page, "follow_up_message")
-    assert "A follow-up comes after 1 to 4 weeks." in field_errors(page, "follow_up_after")
+    assert "5 weeks is too late: a follow-up comes after 1 to 4 weeks." in field_errors(
+        page, "follow_up_after"
+    )
     assert len(responses.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("after", "unit", "words"),
+    [
+        ("30", "weeks", "30 weeks is too late: a follow-up comes after 1 to 4 weeks."),
+        ("29", "days", "29 days is too late: a follow-up comes after 3 to 28 days."),
+        ("2", "days", "2 days is too soon: a follow-up comes after 3 to 28 days."),
+        ("1", "days", "1 day is too soon: a follow-up comes after 3 to 28 days."),
+        ("0", "weeks", "0 weeks is too soon: a follow-up comes after 1 to 4 weeks."),
+    ],
+)
+@responses.activate
+def test_a_follow_up_delay_out_of_range_is_said_in_the_unit_chosen(
+    alice_client: Client, linkedin_account: LinkedAccount, after: str, unit: str, words: str
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="AEmaria",
+        message="Hi",
+        linkedin_api="recruiter",
+        follow_up_subject="Still interested?",
+        follow_up_message="Just checking in",
+        follow_up_after=after,
+        follow_up_unit=unit,
+        timezone="Europe/Paris",
+    )
+    errors = field_errors(response.content.decode(), "follow_up_after")
+    assert response.status_code == 400
+    assert [words] == re.findall(r"<li>(.*?)</li>", errors)  # nothing about 28 for weeks
+    assert len(responses.calls) == 0
+
+
+def test_the_follow_up_delay_leaves_its_range_to_the_unit_not_to_the_browser(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    # A max of 28 in the page would have the browser refuse 4 weeks' neighbours in days' words.
+    page = alice_client.get(f"{NEW}?account={linkedin_account.pk}&linkedin_api=recruiter")
+    field = re.search(r'<input[^>]*name="follow_up_after"[^>]*>', page.content.decode())
+    assert field is not None and 'min="1"' in field[0] and "max=" not in field[0]
 
 
 @responses.activate
