@@ -42,7 +42,7 @@ from postpress_dashboard.teams.models import (
     ProviderChoice,
     Team,
 )
-from postpress_dashboard.teams.services import api_key_problem
+from postpress_dashboard.teams.services import account_attention_record, api_key_problem
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ def event_record(
         outcome = Outcome.OK
     else:
         outcome = Outcome.UNCONFIRMED if is_unconfirmed(error) else Outcome.FAILED
+    if isinstance(error, PostpressError | None):  # an answer, or a call that went through
+        account_attention_record(account=account, error=error)
     return InvitationEvent.objects.create(
         detail=_db_text(detail, 1000),
         team_id=account.team_id,

@@ -24,12 +24,13 @@ from invitations import selectors, services
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
 from postpress_dashboard.http import TeamRequest, posted_next_url
-from postpress_dashboard.postpress.catalogue import unconfirmed_message
+from postpress_dashboard.postpress.catalogue import FixableBy, unconfirmed_message
 from postpress_dashboard.postpress.errors import AuthenticationError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import LinkedAccount, Team
+from postpress_dashboard.teams.services import concerns_linked_account
 
 INBOX = "invitations:inbox"
 DECIDE = "invitations:decide"
@@ -254,7 +255,12 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
         "next_url": _inbox_url(account, size, number + 1) if reachable else "",
         "usage": selectors.UsageWarning.of(account),
-        "auth_problem": isinstance(page.error, AuthenticationError),
+        # A 401 about the team's key points admins to Settings; one about the linked account
+        # says to reconnect it in postpress (the catalogue says who can fix it).
+        "key_refused": page.error is not None
+        and isinstance(page.error, AuthenticationError)
+        and page.error.fixable_by == FixableBy.ADMIN,
+        "reconnect": page.error is not None and concerns_linked_account(page.error),
         "can_decide": decides_received_invitations(account.provider),
     }
     return render(request, PAGE_TEMPLATE, context)

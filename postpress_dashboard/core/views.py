@@ -12,13 +12,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from postpress_dashboard.core.login_limits import login_attempt_allowed, login_success_record
+from postpress_dashboard.teams.selectors import team_accounts_needing_attention
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    team = getattr(request, "team", None)
+    attention = list(team_accounts_needing_attention(team)) if team is not None else []
+    return render(request, "core/home.html", {"attention_accounts": attention})
 
 
 @method_decorator(never_cache, name="dispatch")

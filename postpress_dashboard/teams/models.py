@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.postpress.schemas import Provider
 from postpress_dashboard.teams import crypto
 
@@ -130,6 +131,10 @@ class LinkedAccount(models.Model):
     weekly_cap = models.PositiveIntegerField("invitations per week")
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The account-level refusal (a 401 about the linked account, not the team's key) that
+    # last answered a call for it, until a call succeeds: it must be reconnected in postpress.
+    attention = models.CharField(max_length=100, blank=True, default="")
+    attention_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-is_active", "label"]
@@ -147,6 +152,11 @@ class LinkedAccount(models.Model):
         if self.provider != ProviderChoice.LINKEDIN:
             self.linkedin_apis = []
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def attention_message(self) -> str:
+        """The catalogue's words for what the account needs, or an empty string."""
+        return entry_for(self.attention, 401).message if self.attention else ""
 
 
 class ActivityEntry(models.Model):

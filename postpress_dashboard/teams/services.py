@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from postpress_dashboard.core.api import build_client
+from postpress_dashboard.postpress.catalogue import FixableBy
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams import crypto
 from postpress_dashboard.teams.models import (
@@ -449,9 +450,37 @@ def account_test_connection(*, account: LinkedAccount) -> ConnectionReport:
     try:
         page = client.list_received_invitations(account_id=account.account_id, limit=1)
     except PostpressError as error:
+        account_attention_record(account=account, error=error)
         return ConnectionReport(False, error.user_message)
+    account_attention_record(account=account, error=None)
     waiting = "at least one invitation is waiting" if page.items else "no invitation is waiting"
     return ConnectionReport(True, f"Connected: postpress answered for {account.label}; {waiting}.")
+
+
+def concerns_linked_account(error: Exception) -> bool:
+    """A 401 about the linked account (disconnected, expired, checkpoint, proxy...), not about
+    the team's API key: the catalogue says who can fix it."""
+    return (
+        isinstance(error, PostpressError)
+        and error.status == 401
+        and error.fixable_by == FixableBy.ACCOUNT
+    )
+
+
+def account_attention_record(*, account: LinkedAccount, error: Exception | None) -> None:
+    """After a call for the account: an account-level 401 marks it as needing attention (shown
+    on the home page and in Settings); any answer that is not one clears the mark. No query
+    unless the mark changes."""
+    if isinstance(error, PostpressError) and concerns_linked_account(error):
+        if account.attention != error.error_type:
+            since = timezone.now()
+            LinkedAccount.objects.filter(pk=account.pk).update(
+                attention=error.error_type[:100], attention_since=since
+            )
+            account.attention, account.attention_since = error.error_type, since
+    elif error is None and account.attention:
+        LinkedAccount.objects.filter(pk=account.pk).update(attention="", attention_since=None)
+        account.attention, account.attention_since = "", None
 
 
 def api_key_problem(state: ApiKeyState) -> str:
