@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from chats import rules
 from chats.services import SentFile, recruiter_html
-from chats.uploads import ACCEPTED_FAMILIES, Kind, safe_filename, sniff
+from chats.uploads import ACCEPTED_FAMILIES, Kind, claims_text, safe_filename, sniff_file
 from postpress_dashboard.core import submissions
 from postpress_dashboard.postpress.schemas import (
     ClassicOptions,
@@ -30,7 +30,6 @@ from postpress_dashboard.postpress.schemas import (
 from postpress_dashboard.teams.models import LinkedAccount, LinkedInApi, ProviderChoice, Team
 from postpress_dashboard.teams.selectors import team_active_accounts
 
-SNIFF_BYTES = 16
 FILE_FIELDS = ("attachments", "voice_message", "video_message", "follow_up_attachments")
 # The families each file field takes: follow-up attachments take what attachments take.
 FAMILIES_OF_FIELD = {
@@ -39,9 +38,13 @@ FAMILIES_OF_FIELD = {
     "voice_message": ACCEPTED_FAMILIES["voice_message"],
     "video_message": ACCEPTED_FAMILIES["video_message"],
 }
+ATTACHMENTS_TAKE = (
+    "images (HEIC too), audio, video, PDF or Office documents, ZIP archives, and plain text or "
+    "CSV in UTF-8"
+)
 TAKES = {
-    "attachments": "images, audio, video, PDF or Office documents and ZIP archives",
-    "follow_up_attachments": "images, audio, video, PDF or Office documents and ZIP archives",
+    "attachments": ATTACHMENTS_TAKE,
+    "follow_up_attachments": ATTACHMENTS_TAKE,
     "voice_message": "audio (MP3, M4A, Ogg or WAV)",
     "video_message": "video (MP4, QuickTime or WebM)",
 }
@@ -57,6 +60,7 @@ FIELD_FOR_CHAT_ERROR: dict[str, str] = {
     "errors/not_allowed_inmail": "inmail",
     "errors/too_many_characters": "message",
 }
+NOTHING_TO_SEND = "Write a message or a subject, or attach a file: a chat starts with one of them."
 FILES_AGAIN = "Files are not kept when the form comes back: choose them again."
 SUBMISSION_PURPOSE = "chats.new.submission"
 STALE_FORM = (
@@ -117,14 +121,19 @@ class CheckedFile:
 
 
 def _check_file(uploaded: UploadedFile, field: str, label: str) -> CheckedFile:
-    handle = uploaded.file
-    head = handle.read(SNIFF_BYTES)
-    handle.seek(0)
-    kind = sniff(head)
     name = safe_filename(uploaded.name or "file")
-    if kind is None:
+    kind = sniff_file(uploaded.file, name)
+    if kind is None and claims_text(name) and field.endswith("attachments"):
         raise forms.ValidationError(
-            f"“{name}” is not a file type we recognise. {label} takes {TAKES[field]}."
+            f"“{name}” is not UTF-8 text, the only text we can send as it is. Save it as UTF-8 "
+            "(in Excel: “CSV UTF-8”) and choose it again."
+        )
+    if kind is None:
+        # Every file leaves as the type its content shows (the name follows): one whose
+        # content we cannot recognise could be anything, so it is not sent.
+        raise forms.ValidationError(
+            f"“{name}” is not a file type we can recognise by its content, so it is not sent. "
+            f"{label} takes {TAKES[field]}."
         )
     if kind.family not in FAMILIES_OF_FIELD[field]:
         raise forms.ValidationError(
@@ -329,10 +338,11 @@ class ChatStartForm(forms.Form):
             self._clean_topic(cleaned)
         if fields.recruiter_options:
             self._clean_follow_up(cleaned)
-        if not self.upload_problem and not (
-            cleaned.get("message") or any(cleaned.get(name) for name in FILE_FIELDS[:3])
-        ):
-            self.add_error("message", "Write a message, or attach a file to send.")
+        # The API requires none of text, subject and files; a chat with none of them has
+        # nothing to start the conversation with, so at least one is asked for.
+        content = ("message", "subject", *FILE_FIELDS[:3])
+        if not self.upload_problem and not any(cleaned.get(name) for name in content):
+            self.add_error("message", NOTHING_TO_SEND)
         return cleaned
 
     def _clean_recipients_for(self, fields: rules.ChatFields, cleaned: dict[str, Any]) -> None:

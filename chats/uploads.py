@@ -1,11 +1,12 @@
 """Chat uploads: caps enforced while the upload streams in, types checked by content, names
 made safe. Every file lands in a temporary file on disk, so the client streams it onward."""
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
@@ -86,7 +87,7 @@ def safe_filename(name: str) -> str:
 class Kind:
     name: str
     content_type: str
-    family: str  # image, audio, video, document, archive
+    family: str  # image, audio, video, document, archive, text
     extensions: tuple[str, ...]  # the first is the one a file name gets when it has none
 
     def file_name(self, name: str) -> str:
@@ -101,6 +102,10 @@ class Kind:
 
 # Office Open XML and OpenDocument files are ZIP archives inside.
 ZIP_EXTENSIONS = ("zip", "docx", "xlsx", "pptx", "odt", "ods", "odp")
+
+
+# The first bytes sniff() is given: enough for an ISO media file's first compatible brands.
+SNIFF_BYTES = 64
 
 
 def sniff(head: bytes) -> Kind | None:
@@ -122,7 +127,7 @@ def sniff(head: bytes) -> Kind | None:
     if head.startswith(b"ID3") or _mp3_frame(head):
         return Kind("MP3", "audio/mpeg", "audio", ("mp3",))
     if head[4:8] == b"ftyp":
-        return _iso_media(head[8:12])
+        return _iso_media(head)
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return Kind("WebM", "video/webm", "video", ("webm",))
     if head.startswith(b"PK\x03\x04"):
@@ -146,7 +151,9 @@ def _mp3_frame(head: bytes) -> bool:
     return version != 0b01 and layer == 0b01 and bitrate not in (0, 15) and sampling != 0b11
 
 
-# ISO media brands by what they hold; others (HEIC and AVIF images, say) are not accepted.
+# ISO media brands by what they hold (the major brand, at bytes 8-11); others are not accepted.
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis"})  # HEVC-coded HEIF images
+_HEIF_BRANDS = frozenset({b"mif1", b"heif"})  # HEIF images, whatever their coding
 _AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"F4A "})
 _VIDEO_BRANDS = frozenset(
     {
@@ -170,7 +177,14 @@ _VIDEO_BRANDS = frozenset(
 )
 
 
-def _iso_media(brand: bytes) -> Kind | None:
+def _iso_media(head: bytes) -> Kind | None:
+    brand = head[8:12]
+    if brand in _HEIC_BRANDS:
+        return Kind("HEIC", "image/heic", "image", ("heic", "heif", "hif"))
+    if brand == b"avif" or (brand in _HEIF_BRANDS and b"avif" in _compatible_brands(head)):
+        return Kind("AVIF", "image/avif", "image", ("avif",))
+    if brand in _HEIF_BRANDS:
+        return Kind("HEIF", "image/heif", "image", ("heif", "heic", "hif"))
     if brand in _AUDIO_BRANDS:
         return Kind("M4A", "audio/mp4", "audio", ("m4a",))
     if brand == b"qt  ":
@@ -180,10 +194,67 @@ def _iso_media(brand: bytes) -> Kind | None:
     return None
 
 
+def _compatible_brands(head: bytes) -> list[bytes]:
+    """The ftyp box's compatible brands that lie within `head` (4 bytes each, from byte 16)."""
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    return [head[start : start + 4] for start in range(16, end - 3, 4)]
+
+
+# --- text, which has no magic bytes ----------------------------------------------------------
+
+TEXT_CHUNK = 64 * 1024
+# Characters no text file holds: C0 controls other than tab, line feed, form feed and carriage
+# return (NUL first of all), and DEL. A file with one is taken for binary.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+PLAIN_TEXT = Kind("plain text", "text/plain", "text", ("txt",))
+CSV = Kind("CSV", "text/csv", "text", ("csv",))
+TEXT_EXTENSIONS = ("txt", "csv")
+
+
+def is_utf8_text(handle: IO[bytes]) -> bool:
+    """True when the whole file (read in chunks, then rewound) is UTF-8 text: valid UTF-8, an
+    optional byte order mark, and no control characters beyond tab and line breaks."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    try:
+        while chunk := handle.read(TEXT_CHUNK):
+            if _NOT_TEXT.search(decoder.decode(chunk)):
+                return False
+        decoder.decode(b"", final=True)  # a sequence cut off at the end
+    except UnicodeDecodeError:
+        return False
+    finally:
+        handle.seek(0)
+    return True
+
+
+def text_kind(name: str) -> Kind:
+    """Text goes as CSV when its name says so, otherwise as plain text (and named .txt)."""
+    return CSV if name.rpartition(".")[2].lower() == "csv" else PLAIN_TEXT
+
+
+def claims_text(name: str) -> bool:
+    stem, dot, extension = name.rpartition(".")
+    return bool(dot and stem) and extension.lower() in TEXT_EXTENSIONS
+
+
+def sniff_file(handle: IO[bytes], name: str) -> Kind | None:
+    """The kind of an uploaded file: by its first bytes, else text when it all is UTF-8 text.
+
+    Text has no magic bytes, so it is recognised by reading it whole; it is sent as text/plain
+    (or text/csv for a .csv name) under a .txt (.csv) name, whatever it held: an HTML page
+    leaves as "page.txt", shown as the text it is, never rendered.
+    """
+    kind = sniff(handle.read(SNIFF_BYTES))
+    handle.seek(0)
+    if kind is None and is_utf8_text(handle):
+        kind = text_kind(name)
+    return kind
+
+
 # What each field takes, by family. M4A voice notes are MP4 containers: "video" mp4 brands
 # other than M4A are still refused as voice messages.
 ACCEPTED_FAMILIES = {
-    "attachments": frozenset({"image", "audio", "video", "document", "archive"}),
+    "attachments": frozenset({"image", "audio", "video", "document", "archive", "text"}),
     "voice_message": frozenset({"audio"}),
     "video_message": frozenset({"video"}),
 }

@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils.html import escape
 
+from chats.forms import NOTHING_TO_SEND
 from invitations.models import EventKind, InvitationEvent, Outcome
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
@@ -435,6 +436,156 @@ def test_a_voice_message_on_instagram_is_refused_at_its_field(
     assert "Instagram takes no voice message" in field_errors(page, "voice_message")
     assert 'name="voice_message"' not in page  # still no control for it
     assert len(responses.calls) == 0
+
+
+# --- what the docs allow: a subject alone, any file we can recognise (issue 13) -------------
+
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40
+
+
+@responses.activate
+def test_it_starts_a_chat_with_only_a_subject(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    # The docs require neither text nor files: a subject is something to start with.
+    stub_started()
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        subject="Your talk at PyCon",
+        linkedin_api="classic",
+    )
+    assert response.status_code == 302
+    assert sent_texts() == [
+        ("account_id", "acc_linkedin_demo"),
+        ("attendees_ids[]", "ACoAAB-jordan"),
+        ("subject", "Your talk at PyCon"),
+        ("linkedin[api]", "classic"),
+    ]
+
+
+@responses.activate
+def test_a_chat_with_nothing_to_send_says_what_it_needs(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        subject="   ",
+        message="  ",
+        linkedin_api="classic",
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert escape(NOTHING_TO_SEND) in field_errors(page, "message")
+    assert "or a subject" in NOTHING_TO_SEND
+    assert not responses.calls
+
+
+@responses.activate
+def test_it_sends_text_csv_and_heic_attachments_under_the_type_their_content_shows(
+    alice_client: Client, whatsapp_account: LinkedAccount
+) -> None:
+    stub_started()
+    notes = "Ça va ? Tom & Jerry <3\n".encode()
+    leads = b"\xef\xbb\xbfname,email\nZo\xc3\xab,zoe@example.com\n"
+    page = b"<html><script>alert(1)</script></html>"
+    response = post(
+        alice_client,
+        whatsapp_account,
+        recipients="33612345678@s.whatsapp.net",
+        attachments=[
+            upload("notes.txt", notes, "application/octet-stream"),
+            upload("leads.csv", leads, "application/vnd.ms-excel"),
+            upload("IMG_0001.HEIC", HEIC, "image/heic"),
+            upload("page.html", page, "text/html"),
+        ],
+    )
+    assert response.status_code == 302
+    assert sent_files() == [
+        ("attachments", "notes.txt", "text/plain", notes),
+        ("attachments", "leads.csv", "text/csv", leads),
+        ("attachments", "IMG_0001.HEIC", "image/heic", HEIC),
+        ("attachments", "page.txt", "text/plain", page),  # text, never a page to render
+    ]
+
+
+@responses.activate
+def test_follow_up_attachments_take_text_too(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    stub_started()
+    post(
+        alice_client,
+        linkedin_account,
+        recipients="AEmaria",
+        message="Hi",
+        linkedin_api="recruiter",
+        follow_up_subject="Still interested?",
+        follow_up_message="Just checking in",
+        follow_up_after="1",
+        follow_up_unit="weeks",
+        timezone="Europe/Paris",
+        follow_up_attachments=[upload("agenda.txt", b"9:00 coffee\n")],
+    )
+    assert sent_files() == [
+        ("linkedin[follow_up][attachments]", "agenda.txt", "text/plain", b"9:00 coffee\n")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        (
+            "leads.csv",
+            "Zoë;Liège\n".encode("latin-1"),
+            "“leads.csv” is not UTF-8 text, the only text we can send as it is. Save it as "
+            "UTF-8 (in Excel: “CSV UTF-8”) and choose it again.",
+        ),
+        (
+            "tool",
+            ELF,
+            "“tool” is not a file type we can recognise by its content, so it is not sent. "
+            "Attachments takes images (HEIC too), audio, video, PDF or Office documents, ZIP "
+            "archives, and plain text or CSV in UTF-8.",
+        ),
+    ],
+)
+@responses.activate
+def test_a_file_that_cannot_be_sent_says_why(
+    alice_client: Client, linkedin_account: LinkedAccount, name: str, data: bytes, words: str
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        message="See attached",
+        linkedin_api="classic",
+        attachments=[upload(name, data)],
+    )
+    assert response.status_code == 400
+    assert escape(words) in field_errors(response.content.decode(), "attachments")
+    assert not responses.calls
+
+
+@responses.activate
+def test_text_is_not_taken_as_a_voice_message(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        linkedin_api="classic",
+        voice_message=upload("note.txt", b"just words\n"),
+    )
+    assert response.status_code == 400
+    errors = field_errors(response.content.decode(), "voice_message")
+    assert escape("“note.txt” is a plain text file. Voice message takes audio") in errors
+    assert not responses.calls
 
 
 @responses.activate
@@ -886,7 +1037,7 @@ def test_a_recruiter_message_that_sanitizes_to_nothing_is_no_message(
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert "Write a message, or attach a file to send." in field_errors(page, "message")
+    assert escape(NOTHING_TO_SEND) in field_errors(page, "message")
     assert "needs a subject and a message" in field_errors(page, "follow_up_message")
     assert not responses.calls
 

@@ -15,11 +15,17 @@ from django.utils.datastructures import MultiValueDict
 from chats.services import recruiter_html
 from chats.uploads import (
     ACCEPTED_FAMILIES,
+    CSV,
     MAX_NAME_LENGTH,
+    PLAIN_TEXT,
+    TEXT_CHUNK,
     CappedUploadHandler,
+    Kind,
     human_size,
+    is_utf8_text,
     safe_filename,
     sniff,
+    sniff_file,
 )
 
 # --- types by content ----------------------------------------------------------------------
@@ -439,16 +445,102 @@ def test_it_strips_everything_else_from_recruiter_html(html: str, clean: str) ->
     assert recruiter_html(html) == clean
 
 
+def test_a_utf16_text_is_not_taken_for_anything_by_its_first_bytes() -> None:
+    assert sniff(b"\xff\xfeH\x00e\x00l\x00l\x00o\x00 \x00w\x00") is None
+
+
+def ftyp(major: bytes, *compatible: bytes) -> bytes:
+    """An ISO media file's first box: size, "ftyp", major brand, minor version, compatibles."""
+    body = b"ftyp" + major + b"\x00\x00\x00\x00" + b"".join(compatible)
+    return (len(body) + 4).to_bytes(4, "big") + body + b"\x00\x00\x00\x08free"
+
+
 @pytest.mark.parametrize(
-    ("head", "why"),
+    ("head", "name", "content_type", "extension"),
     [
-        (b"\xff\xfeH\x00e\x00l\x00l\x00o\x00 \x00w\x00", "a UTF-16 text file"),
-        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "an iPhone HEIC photo"),
-        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00", "an AVIF image"),
+        pytest.param(ftyp(b"heic", b"mif1", b"heic"), "HEIC", "image/heic", "heic", id="iphone"),
+        pytest.param(ftyp(b"heix", b"mif1"), "HEIC", "image/heic", "heic", id="heix"),
+        pytest.param(ftyp(b"mif1", b"mif1", b"heic"), "HEIF", "image/heif", "heif", id="mif1"),
+        pytest.param(ftyp(b"avif", b"mif1", b"avif"), "AVIF", "image/avif", "avif", id="avif"),
+        pytest.param(ftyp(b"mif1", b"mif1", b"avif"), "AVIF", "image/avif", "avif", id="mif1-avif"),
     ],
 )
-def test_look_alikes_are_not_taken_for_audio_or_video(head: bytes, why: str) -> None:
-    assert sniff(head) is None, why
+def test_it_recognizes_heic_heif_and_avif_images_by_their_brands(
+    head: bytes, name: str, content_type: str, extension: str
+) -> None:
+    kind = sniff(head)
+
+    assert kind is not None
+    assert (kind.name, kind.content_type, kind.family) == (name, content_type, "image")
+    assert kind.file_name("IMG_0001") == f"IMG_0001.{extension}"
+    assert kind.family in ACCEPTED_FAMILIES["attachments"]
+    assert (
+        kind.family not in ACCEPTED_FAMILIES["voice_message"] | ACCEPTED_FAMILIES["video_message"]
+    )
+
+
+def test_an_iphone_photo_keeps_its_heic_name() -> None:
+    kind = sniff(ftyp(b"heic", b"mif1", b"heic"))
+    assert kind is not None and kind.file_name("IMG_0001.HEIC") == "IMG_0001.HEIC"
+
+
+# --- text: no magic bytes, so the whole file is read -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"Hello,\tworld\r\n", id="ascii"),
+        pytest.param("Ça va ? Tom & Jerry <3 ✓\n".encode(), id="utf-8"),
+        pytest.param(b"\xef\xbb\xbfname;city\nZo\xc3\xab;Li\xc3\xa8ge\n", id="bom-csv"),
+        # A two-byte character cut by the chunk boundary is whole again in the next chunk.
+        pytest.param(b"a" * (TEXT_CHUNK - 1) + "é".encode() + b"z", id="across-chunks"),
+        pytest.param(b"page one\x0cpage two", id="form-feed"),
+    ],
+)
+def test_it_takes_utf8_text_as_text(data: bytes) -> None:
+    handle = io.BytesIO(data)
+    assert is_utf8_text(handle)
+    assert handle.tell() == 0  # rewound for sending
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("Zoë;Liège\n".encode("latin-1"), id="latin-1"),
+        pytest.param("Hello".encode("utf-16"), id="utf-16"),
+        pytest.param(b"text\x00with a NUL", id="nul"),
+        pytest.param(b"\x1b[31mred", id="escape"),
+        pytest.param(b"cut short \xc3", id="truncated"),
+        pytest.param(b"MZ\x90\x00\x03\x00\x00\x00", id="executable"),
+    ],
+)
+def test_it_takes_nothing_else_for_text(data: bytes) -> None:
+    handle = io.BytesIO(data)
+    assert not is_utf8_text(handle)
+    assert handle.tell() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind", "sent"),
+    [
+        ("notes.txt", b"Notes\n", PLAIN_TEXT, "notes.txt"),
+        ("Leads.CSV", b"name,email\n", CSV, "Leads.CSV"),
+        ("README", b"Read me\n", PLAIN_TEXT, "README.txt"),
+        ("page.html", b"<html><script>alert(1)</script>", PLAIN_TEXT, "page.txt"),
+        ("brochure.txt", b"%PDF-1.7\n" + b"\x00" * 16, None, "brochure.pdf"),
+    ],
+)
+def test_a_file_is_text_only_when_no_magic_bytes_say_otherwise(
+    name: str, data: bytes, kind: Kind | None, sent: str
+) -> None:
+    found = sniff_file(io.BytesIO(data), name)
+
+    assert found is not None
+    if kind is not None:
+        assert found == kind
+        assert (found.content_type, found.family) == (kind.content_type, "text")
+    assert found.file_name(name) == sent
 
 
 def test_an_interrupted_upload_is_a_problem_not_a_smaller_chat() -> None:
