@@ -1,6 +1,7 @@
 """The four invitation endpoints: list received, handle received, send, cancel sent."""
 
 import base64
+import hashlib
 import hmac
 import json
 import re
@@ -15,6 +16,7 @@ from postpress_dashboard.sandbox.request import (
     reject_unknown_fields,
     required_string,
 )
+from postpress_dashboard.sandbox.seed import INSTAGRAM_DIRECTORY
 from postpress_dashboard.sandbox.state import SandboxState, new_id
 
 DEFAULT_PAGE_LIMIT = 10
@@ -30,6 +32,9 @@ HANDLE_FIELDS = {
 HANDLED_STATUSES = {"accept": "ACCEPTED", "decline": "DECLINED"}
 SEND_FIELDS = {"provider_id", "account_id", "user_email", "message"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The sandbox's Instagram provider_ids are digits (as seeded); anything else a send names is a
+# username. The docs give no format: this is the sandbox's own convention (docs/sandbox.md).
+_INSTAGRAM_PROVIDER_ID = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -210,9 +215,7 @@ class SendInvitation:
         with state.lock:
             account = account_or_404(state, self.account_id)
             self._check_allowed(account)
-            invitation = SentInvitation(
-                new_id("inv"), self.provider_id, self.user_email, self.message
-            )
+            invitation = self._invitation(account)
             account.sent.append(invitation)
             account.sent_count += 1
             landing = crossed_usage_landing(account.sent_count, account.invitation_limit)
@@ -220,6 +223,13 @@ class SendInvitation:
         if landing is not None:
             response["usage"] = landing
         return response
+
+    def _invitation(self, account: Account) -> SentInvitation:
+        """Recorded under the user's provider_id, so a cancel by provider_id finds it whether
+        the send named them by id or by username (Instagram allows both)."""
+        user_id = self._user_id(account)
+        username = self.provider_id if user_id != self.provider_id else None
+        return SentInvitation(new_id("inv"), user_id, self.user_email, self.message, username)
 
     def _check_allowed(self, account: Account) -> None:
         if account.provider not in INVITING_PROVIDERS:
@@ -229,7 +239,7 @@ class SendInvitation:
             )
         if self.user_email is not None and account.provider != "LINKEDIN":
             raise invalid_parameters("user_email applies to LinkedIn accounts only.")
-        if account.has_pending_invitation_to(self.provider_id):
+        if account.has_pending_invitation_to(self._user_id(account)):
             raise ApiError(
                 "errors/already_invited_recently",
                 f"An invitation to {self.provider_id} is already pending.",
@@ -239,6 +249,23 @@ class SendInvitation:
                 "errors/limit_exceeded",
                 f"This account has sent its {account.invitation_limit} invitations.",
             )
+
+    def _user_id(self, account: Account) -> str:
+        """The user's provider_id: on Instagram the send may name them by username."""
+        named = self.provider_id
+        if account.provider == "INSTAGRAM" and not _INSTAGRAM_PROVIDER_ID.fullmatch(named):
+            return instagram_user_id(named)
+        return named
+
+
+def instagram_user_id(username: str) -> str:
+    """The provider_id of the Instagram user with this username: a listed one
+    (seed.INSTAGRAM_DIRECTORY), else 11 digits derived from the username, the same on every
+    run."""
+    if username in INSTAGRAM_DIRECTORY:
+        return INSTAGRAM_DIRECTORY[username]
+    digest = hashlib.sha256(username.encode()).hexdigest()
+    return str(int(digest, 16))[:11]
 
 
 def crossed_usage_landing(sent_count: int, limit: int) -> int | None:
@@ -283,19 +310,42 @@ class CancelSentInvitation:
     def perform(self, state: SandboxState) -> JsonObject:
         with state.lock:
             account = account_or_404(state, self.account_id)
-            invitation = self._find(account)
-            if invitation is None:
-                raise not_found(f"No pending sent invitation {self.invitation_id!r}.")
+            if account.provider == "INSTAGRAM":
+                invitation = self._find_by_provider_id(account)
+            else:
+                invitation = self._find_by_invitation_id(account)
             account.sent.remove(invitation)
         return {"object": "InvitationCanceled"}
 
-    def _find(self, account: Account) -> SentInvitation | None:
+    def _find_by_provider_id(self, account: Account) -> SentInvitation:
+        """The docs: on Instagram, the path carries the user's provider_id (from their
+        profile), not the invitation id, not a username. The other ids are refused."""
+        invitation = account.find_sent_to(self.invitation_id)
+        if invitation is not None:
+            return invitation
+        if account.find_sent(self.invitation_id) is not None:
+            raise ApiError(
+                "errors/invalid_resource_identifier",
+                "On Instagram, cancel with the user's provider_id, not the invitation id.",
+            )
+        if account.find_sent_by_username(self.invitation_id) is not None:
+            raise ApiError(
+                "errors/invalid_resource_identifier",
+                "On Instagram, cancel with the user's provider_id, not their username.",
+            )
+        raise not_found(f"No pending invitation to the user {self.invitation_id!r}.")
+
+    def _find_by_invitation_id(self, account: Account) -> SentInvitation:
         invitation = account.find_sent(self.invitation_id)
-        if invitation is None and account.provider == "INSTAGRAM":
-            # The docs: on Instagram, cancel (unfollow) with the user's provider_id.
-            pending = (inv for inv in account.sent if inv.provider_id == self.invitation_id)
-            invitation = next(pending, None)
-        return invitation
+        if invitation is not None:
+            return invitation
+        if account.find_sent_to(self.invitation_id) is not None:
+            raise ApiError(
+                "errors/invalid_resource_identifier",
+                f"On {account.provider}, cancel with the invitation id the send returned, "
+                "not the user's provider_id.",
+            )
+        raise not_found(f"No pending sent invitation {self.invitation_id!r}.")
 
 
 def read_cancel_sent_invitation(

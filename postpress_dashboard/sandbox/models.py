@@ -31,9 +31,10 @@ class ReceivedInvitation:
 @dataclass(frozen=True)
 class SentInvitation:
     id: str
-    provider_id: str
+    provider_id: str  # the user's provider_id, even when the send named them by username
     user_email: str | None
     message: str | None
+    username: str | None = None  # Instagram: the username the send named them by, if it did
 
 
 @dataclass
@@ -57,6 +58,12 @@ class Account:
 
     def has_pending_invitation_to(self, provider_id: str) -> bool:
         return any(inv.provider_id == provider_id for inv in self.sent)
+
+    def find_sent_to(self, provider_id: str) -> SentInvitation | None:
+        return next((inv for inv in self.sent if inv.provider_id == provider_id), None)
+
+    def find_sent_by_username(self, username: str) -> SentInvitation | None:
+        return next((inv for inv in self.sent if inv.username == username), None)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,15 @@ INSTAGRAM_ACCOUNT_ID = "acc_instagram_demo"
 WHATSAPP_ACCOUNT_ID = "acc_whatsapp_demo"
 TELEGRAM_ACCOUNT_ID = "acc_telegram_demo"
 
+# Instagram users a demo can invite by username and then withdraw by provider_id (README): the
+# sandbox resolves these usernames to these ids. Any other username stands for a made-up user
+# (invitations.instagram_user_id).
+INSTAGRAM_DIRECTORY = {
+    "marta.builds": "57770543173",
+    "jordan.makes": "48151623420",
+    "kenji.draws": "61223907145",
+}
+
 LINKEDIN_INVITATION_COUNT = 125  # including the error rows below
 INSTAGRAM_INVITATION_COUNT = 15
 # Rows whose id carries an error trigger (see triggers.py), placed on the first page so a

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import responses
 from requests import PreparedRequest
@@ -20,6 +20,7 @@ from postpress_dashboard.postpress.client import PostpressClient
 BASE_URL = "https://api.example.test/api/v1"
 API_KEY = "pp_stub_key"
 SECRET = "AQH-stub-secret"
+INSTAGRAM_ACCOUNT = "acc_instagram_demo"
 
 Answer = tuple[int, dict[str, str], str]
 
@@ -84,6 +85,9 @@ class StubbedApi:
             yield cls(mock)
 
     def __init__(self, mock: responses.RequestsMock) -> None:
+        # Pending sent invitations, (account_id, invitation_id, provider_id), so a cancel can
+        # hold the client to the id the docs ask for on each provider.
+        self._sent: list[tuple[str, str, str]] = []
         routes = [
             ("GET", r"/users/invite/received", self._list),
             ("POST", r"/users/invite/received/[^/]+", self._handle),
@@ -156,11 +160,26 @@ class StubbedApi:
             return _error(422, "errors/limit_exceeded")
         if len(body.get("message", "")) > 300:
             return _error(400, "errors/too_many_characters")
-        return _json(200, {"object": "UserInvitationSent", "invitation_id": "inv_sent_1"})
+        invitation_id = f"inv_sent_{len(self._sent) + 1}"
+        self._sent.append((body["account_id"], invitation_id, body["provider_id"]))
+        return _json(200, {"object": "UserInvitationSent", "invitation_id": invitation_id})
 
     def _cancel(self, request: PreparedRequest) -> Answer:
-        assert set(_query(request)) == {"account_id"}
-        return _json(200, {"object": "InvitationCanceled"})
+        """Cancel by the documented id: on Instagram the user's provider_id, elsewhere the
+        invitation id. The other id is refused, as the sandbox refuses it."""
+        query = _query(request)
+        assert set(query) == {"account_id"}
+        path_id = unquote(urlsplit(request.url or "").path.rsplit("/", 1)[-1])
+        by_provider_id = query["account_id"] == INSTAGRAM_ACCOUNT
+        for sent in self._sent:
+            account_id, invitation_id, provider_id = sent
+            if account_id != query["account_id"] or path_id not in (invitation_id, provider_id):
+                continue
+            if path_id != (provider_id if by_provider_id else invitation_id):
+                return _error(404, "errors/invalid_resource_identifier")
+            self._sent.remove(sent)
+            return _json(200, {"object": "InvitationCanceled"})
+        return _error(404, "errors/resource_not_found")
 
     def _start_chat(self, request: PreparedRequest) -> Answer:
         content_type = request.headers["content-type"]

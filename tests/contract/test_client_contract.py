@@ -21,6 +21,7 @@ from postpress_dashboard.postpress.errors import (
 from postpress_dashboard.postpress.schemas import (
     ClassicOptions,
     InvitationAction,
+    InvitationCanceled,
     NewChat,
     Provider,
     Upload,
@@ -115,6 +116,29 @@ def test_it_sends_an_invitation_and_withdraws_it(backend: Backend) -> None:
     )
     assert sent.invitation_id
     client.cancel_invitation(invitation_id=sent.invitation_id, account_id=LINKEDIN)
+
+
+def test_it_withdraws_an_instagram_invitation_by_the_users_provider_id(backend: Backend) -> None:
+    client = backend.client()
+    client.send_invitation(account_id=INSTAGRAM, provider_id="57770543173")
+    canceled = client.cancel_invitation(invitation_id="57770543173", account_id=INSTAGRAM)
+    assert isinstance(canceled, InvitationCanceled)
+
+
+def test_the_invitation_id_does_not_withdraw_an_instagram_invitation(backend: Backend) -> None:
+    client = backend.client()
+    sent = client.send_invitation(account_id=INSTAGRAM, provider_id="48151623420")
+    with pytest.raises(NotFoundError) as raised:
+        client.cancel_invitation(invitation_id=sent.invitation_id, account_id=INSTAGRAM)
+    assert raised.value.error_type == "errors/invalid_resource_identifier"
+
+
+def test_the_users_provider_id_does_not_withdraw_a_linkedin_invitation(backend: Backend) -> None:
+    client = backend.client()
+    client.send_invitation(account_id=LINKEDIN, provider_id="ACoContract3")
+    with pytest.raises(NotFoundError) as raised:
+        client.cancel_invitation(invitation_id="ACoContract3", account_id=LINKEDIN)
+    assert raised.value.error_type == "errors/invalid_resource_identifier"
 
 
 def test_a_message_over_300_characters_is_refused(backend: Backend) -> None:

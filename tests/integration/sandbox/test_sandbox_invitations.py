@@ -287,6 +287,61 @@ def test_it_cancels_an_instagram_invitation_by_the_users_provider_id(api: Sandbo
     assert response.json() == {"object": "InvitationCanceled"}
 
 
+def cancel(api: SandboxClient, path_id: str, account_id: str) -> requests.Response:
+    return api.delete(f"/users/invite/sent/{path_id}", params={"account_id": account_id})
+
+
+def test_it_refuses_the_invitation_id_to_cancel_an_instagram_invitation(
+    sandbox: RunningSandbox, api: SandboxClient
+) -> None:
+    invitation_id = send(api, account_id=INSTAGRAM, provider_id="57770543173").json()[
+        "invitation_id"
+    ]
+    response = cancel(api, invitation_id, INSTAGRAM)
+    assert error_of(response) == (404, "errors/invalid_resource_identifier")
+    assert "provider_id, not the invitation id" in response.json()["detail"]
+    assert [sent.id for sent in sandbox.state.accounts[INSTAGRAM].sent] == [invitation_id]
+
+
+def test_it_refuses_a_username_to_cancel_an_instagram_invitation_sent_by_username(
+    sandbox: RunningSandbox, api: SandboxClient
+) -> None:
+    send(api, account_id=INSTAGRAM, provider_id="marta.builds")
+    [sent] = sandbox.state.accounts[INSTAGRAM].sent
+    assert (sent.provider_id, sent.username) == ("57770543173", "marta.builds")
+    response = cancel(api, "marta.builds", INSTAGRAM)
+    assert error_of(response) == (404, "errors/invalid_resource_identifier")
+    assert "provider_id, not their username" in response.json()["detail"]
+    assert cancel(api, "57770543173", INSTAGRAM).json() == {"object": "InvitationCanceled"}
+    assert sandbox.state.accounts[INSTAGRAM].sent == []
+
+
+def test_it_resolves_any_instagram_username_to_the_same_provider_id(
+    sandbox: RunningSandbox, api: SandboxClient
+) -> None:
+    send(api, account_id=INSTAGRAM, provider_id="someone.new")
+    [sent] = sandbox.state.accounts[INSTAGRAM].sent
+    assert re.fullmatch(r"[0-9]{11}", sent.provider_id)
+    again = send(api, account_id=INSTAGRAM, provider_id=sent.provider_id)  # the same user
+    assert error_of(again) == (422, "errors/already_invited_recently")
+
+
+def test_it_answers_an_instagram_user_with_nothing_pending_with_resource_not_found(
+    api: SandboxClient,
+) -> None:
+    assert error_of(cancel(api, "12345678901", INSTAGRAM)) == (404, "errors/resource_not_found")
+
+
+def test_it_refuses_the_users_provider_id_to_cancel_a_linkedin_invitation(
+    sandbox: RunningSandbox, api: SandboxClient
+) -> None:
+    invitation_id = send(api, provider_id="ACoAAJordan").json()["invitation_id"]
+    response = cancel(api, "ACoAAJordan", LINKEDIN)
+    assert error_of(response) == (404, "errors/invalid_resource_identifier")
+    assert "invitation id the send returned" in response.json()["detail"]
+    assert [sent.id for sent in sandbox.state.accounts[LINKEDIN].sent] == [invitation_id]
+
+
 def test_it_requires_an_account_id_to_cancel(api: SandboxClient) -> None:
     response = api.delete("/users/invite/sent/inv_1")
     assert error_of(response) == (400, "errors/missing_parameters")
