@@ -25,6 +25,15 @@ def sends_invitations(provider: str) -> bool:
     return provider in INVITING_PROVIDERS
 
 
+def withdraws_by_provider_id(provider: str) -> bool:
+    """Which id cancelling a sent invitation takes (docs: cancel an invitation). On Instagram,
+    the user's provider_id from their profile: not the invitation id, not a username (which
+    sending accepts), not the provider_messaging_id. The dashboard cannot tell a username from a
+    provider_id, so the person gives it when withdrawing. Elsewhere (LinkedIn), the invitation
+    id the send returned."""
+    return provider == ProviderChoice.INSTAGRAM
+
+
 def decides_received_invitations(provider: str) -> bool:
     """Only LinkedIn and Instagram invitations can be accepted or declined through the API."""
     return provider in (ProviderChoice.LINKEDIN, ProviderChoice.INSTAGRAM)

@@ -43,6 +43,7 @@ from invitations.rules import (
     NOT_INVITING,
     message_length,
     sends_invitations,
+    withdraws_by_provider_id,
 )
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import (
@@ -51,7 +52,7 @@ from postpress_dashboard.postpress.catalogue import (
     entry_for,
     unconfirmed_message,
 )
-from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
 from postpress_dashboard.teams.selectors import (
@@ -70,6 +71,17 @@ WITHDRAW_WARNING = (
 GONE = (
     "This invitation is gone from the provider: it was already accepted, declined or withdrawn "
     "there, so there is nothing left to withdraw."
+)
+# On Instagram the person typed the provider_id (services.invitation_withdraw): a 404 says
+# nothing about the invitation itself, which stays pending.
+PROVIDER_ID_NOT_FOUND = (
+    "postpress knows no pending invitation from this account to the Instagram user with that "
+    "provider_id. Check that it is the id from their profile in postpress, not their username; "
+    "if they accepted or declined the invitation already, there is nothing left to withdraw."
+)
+PROVIDER_ID_INVALID = (
+    "postpress did not take that as an Instagram provider_id. Enter the id from the user's "
+    "profile in postpress, not their username or provider_messaging_id."
 )
 
 
@@ -226,19 +238,30 @@ class WithdrawOutcome:
 
 
 def _withdraw_one(sent: SentInvitation, request: TeamRequest) -> WithdrawOutcome:
-    return _withdraw_outcome(services.invitation_withdrawal(sent=sent, actor=request.user))
+    # On Instagram the person gives the user's provider_id (the row's form asks for it).
+    provider_id = request.POST.get("provider_id", "")
+    withdrawal = services.invitation_withdrawal(
+        sent=sent, actor=request.user, provider_id=provider_id
+    )
+    return _withdraw_outcome(withdrawal)
 
 
 def _withdraw_outcome(withdrawal: services.Withdrawal) -> WithdrawOutcome:
     """A withdraw's outcome in words, from what it did or the invitation's real state."""
     sent, error = withdrawal.sent, withdrawal.error
+    if isinstance(error, services.InvitationRefused):
+        return WithdrawOutcome(error.message, "error")  # no call: what is needed instead
     if isinstance(error, ApiKeyUnavailable):
         return WithdrawOutcome(api_key_problem(error.state), "error")
     if isinstance(error, services.WriteUnconfirmed):
         return WithdrawOutcome(error.message, "warning")  # it may have been done
     if isinstance(error, PostpressError):
-        if error.error_type == "errors/resource_not_found":
+        if sent.status == SentStatus.GONE:  # postpress no longer has the id it gave
             return WithdrawOutcome(GONE, "info")
+        if isinstance(error, NotFoundError) and withdraws_by_provider_id(sent.account.provider):
+            invalid = error.error_type == "errors/invalid_resource_identifier"
+            words = PROVIDER_ID_INVALID if invalid else PROVIDER_ID_NOT_FOUND
+            return WithdrawOutcome(words, "error")
         return WithdrawOutcome(error.user_message, "error")
     if not withdrawal.withdrawn:
         return _not_withdrawn(sent)
@@ -321,6 +344,7 @@ def sent_row(request: TeamRequest, sent_pk: int) -> HttpResponse:
         return redirect(_sent_url(sent.account))
     context = {
         "sent": sent,
+        "account": sent.account,
         "next": _sent_url(sent.account),
         "withdraw_warning": WITHDRAW_WARNING,
     }
@@ -339,6 +363,7 @@ def invitation_withdraw(request: TeamRequest, sent_pk: int) -> HttpResponse:
         # A 200 fragment even for an API error: htmx 2 does not swap 4xx/5xx answers.
         context = {
             "sent": sent,
+            "account": sent.account,
             "outcome": outcome,
             "next": back,
             "withdraw_warning": WITHDRAW_WARNING,

@@ -30,6 +30,7 @@ from invitations.rules import (
     normalize_message,
     sends_invitations,
     takes_email,
+    withdraws_by_provider_id,
 )
 from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
@@ -509,36 +510,60 @@ EXPIRED_FORM = "This form was already used. Reload the page to send another invi
 # --- withdrawing -----------------------------------------------------------------------------
 
 
-def invitation_withdraw(
-    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None
-) -> bool:
-    """Cancel a pending sent invitation, once. False when it is not pending (being withdrawn,
-    withdrawn, unconfirmed...): `sent` then holds its current state.
+# Withdrawing on Instagram takes the user's provider_id, which only the person can give.
+PROVIDER_ID_NEEDED = (
+    "Instagram withdraws an invitation by the user's provider_id, from their profile in "
+    "postpress, not by their username or provider_messaging_id. Enter it in the invitation's "
+    "row to withdraw it."
+)
+USERNAME_GIVEN = (
+    "{given} is a username: Instagram withdraws by the user's provider_id, from their profile in "
+    "postpress. Enter that id instead."
+)
+PROVIDER_ID_MAX_LENGTH = 300
 
-    Raises ApiKeyUnavailable, PostpressError (refused: it stays pending, or is marked gone on a
-    404) or WriteUnconfirmed (the answer was lost: it may have been withdrawn).
+
+def invitation_withdraw(
+    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None, provider_id: str = ""
+) -> bool:
+    """Cancel a pending sent invitation, once, by the id the docs ask for: the invitation id
+    the send returned, or on Instagram the user's `provider_id`, which the person gives (the
+    invitation may have been sent by username, and nothing tells the two apart). False when it
+    is not pending (being withdrawn, withdrawn, unconfirmed...): `sent` then holds its current
+    state.
+
+    Raises InvitationRefused (Instagram without a usable provider_id: no call), ApiKeyUnavailable,
+    PostpressError (refused: it stays pending, or is marked gone when postpress no longer has
+    the invitation id it gave) or WriteUnconfirmed (the answer was lost: it may have been
+    withdrawn).
     """
+    account = sent.account
+    by_provider_id = withdraws_by_provider_id(account.provider)
+    path_id = provider_id.strip() if by_provider_id else sent.invitation_id
+    if by_provider_id and sent.status == SentStatus.PENDING:
+        _check_provider_id(path_id)
     now = timezone.now()
     # Pending, or a withdraw abandoned mid-call long ago (its worker died): DELETE is safe to
     # repeat, so it recovers like a decision does instead of staying stuck for good.
     claimable = Q(status=SentStatus.PENDING) | Q(
         status=SentStatus.WITHDRAWING, status_at__lt=now - STALE_CLAIM_AFTER
     )
-    taken = (
-        SentInvitation.objects.filter(claimable, pk=sent.pk)
-        .exclude(invitation_id="")
-        .update(status=SentStatus.WITHDRAWING, status_at=now)
-    )
+    candidates = SentInvitation.objects.filter(claimable, pk=sent.pk)
+    if not by_provider_id:
+        candidates = candidates.exclude(invitation_id="")  # nothing to name it by
+    elif not path_id:
+        candidates = candidates.none()  # an abandoned withdraw, retried without the id
+    taken = candidates.update(status=SentStatus.WITHDRAWING, status_at=now)
     if not taken:
         sent.refresh_from_db()
         return False
-    account = sent.account
+    detail = f"provider_id {path_id}" if by_provider_id else ""
     try:
         account_client(account, within=within).cancel_invitation(
-            invitation_id=sent.invitation_id, account_id=account.account_id
+            invitation_id=path_id, account_id=account.account_id
         )
     except Exception as error:
-        _withdraw_failed(sent, error, actor)
+        _withdraw_failed(sent, error, actor, by_provider_id=by_provider_id, detail=detail)
         raise
     SentInvitation.objects.filter(pk=sent.pk).update(
         status=SentStatus.WITHDRAWN,
@@ -553,19 +578,36 @@ def invitation_withdraw(
         kind=EventKind.WITHDRAW,
         target=sent.recipient_id,
         error=None,
+        detail=detail,
         sent=sent,
     )
     return True
 
 
-def _withdraw_failed(sent: SentInvitation, error: Exception, actor: Actor) -> None:
+def _check_provider_id(given: str) -> None:
+    """Refuse, before any call, what cannot be an Instagram provider_id. Whether an id is a
+    username is not knowable (the docs give no format), beyond the "@" that only usernames
+    carry: the person answers for the id, and postpress refuses an id it does not know."""
+    if not given:
+        raise InvitationRefused(PROVIDER_ID_NEEDED)
+    if given.startswith("@"):
+        raise InvitationRefused(USERNAME_GIVEN.format(given=given))
+    if len(given) > PROVIDER_ID_MAX_LENGTH or any(char.isspace() for char in given):
+        raise InvitationRefused(
+            "That is not a provider_id: it has spaces or is too long. " + PROVIDER_ID_NEEDED
+        )
+
+
+def _withdraw_failed(
+    sent: SentInvitation, error: Exception, actor: Actor, *, by_provider_id: bool, detail: str
+) -> None:
     if isinstance(error, ApiKeyUnavailable):
         _set_status(sent, SentStatus.PENDING)  # no call was made
         return
     unconfirmed = is_unconfirmed(error)
     if unconfirmed:
         after = SentStatus.WITHDRAW_UNCONFIRMED
-    elif isinstance(error, NotFoundError):
+    elif _gone(error, by_provider_id=by_provider_id):
         after = SentStatus.GONE  # nothing left to withdraw: stop offering it
     else:
         after = SentStatus.PENDING  # refused: it stays pending for another try
@@ -577,16 +619,29 @@ def _withdraw_failed(sent: SentInvitation, error: Exception, actor: Actor) -> No
         kind=EventKind.WITHDRAW,
         target=sent.recipient_id,
         error=error,
+        detail=detail,
         sent=sent,
     )
     if unconfirmed:
         raise WriteUnconfirmed(EventKind.WITHDRAW, error, sent=sent) from error
 
 
+def _gone(error: Exception, *, by_provider_id: bool) -> bool:
+    """Whether a refusal means postpress no longer has the invitation: only "not found" for
+    the invitation id it gave itself. An id it calls invalid, or a provider_id a person typed
+    (Instagram), proves nothing about the invitation: it stays pending."""
+    return (
+        isinstance(error, NotFoundError)
+        and error.error_type == "errors/resource_not_found"
+        and not by_provider_id
+    )
+
+
 @dataclass(frozen=True)
 class Withdrawal:
     """What one withdraw did: withdrawn, or not (``sent`` holds its state), or an error:
-    ApiKeyUnavailable, PostpressError (refused) or WriteUnconfirmed."""
+    InvitationRefused (no call), ApiKeyUnavailable, PostpressError (refused) or
+    WriteUnconfirmed."""
 
     sent: SentInvitation
     withdrawn: bool = False
@@ -594,22 +649,24 @@ class Withdrawal:
 
 
 def invitation_withdrawal(
-    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None
+    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None, provider_id: str = ""
 ) -> Withdrawal:
     """invitation_withdraw, its outcome as a value rather than an exception."""
     try:
-        return Withdrawal(
-            sent, withdrawn=invitation_withdraw(sent=sent, actor=actor, within=within)
+        withdrawn = invitation_withdraw(
+            sent=sent, actor=actor, within=within, provider_id=provider_id
         )
-    except (ApiKeyUnavailable, PostpressError, WriteUnconfirmed) as error:
+    except (InvitationRefused, ApiKeyUnavailable, PostpressError, WriteUnconfirmed) as error:
         return Withdrawal(sent, error=error)
+    return Withdrawal(sent, withdrawn=withdrawn)
 
 
 def invitations_bulk_withdraw(
     *, invitations: Iterable[SentInvitation], actor: Actor
 ) -> tuple[list[Withdrawal], int]:
     """Withdraw each within one deadline (POSTPRESS_BULK_BUDGET). Returns what was tried and
-    how many were not: the deadline came first."""
+    how many were not: the deadline came first. An Instagram invitation needs its user's
+    provider_id, which a bulk withdraw does not have: it is refused without a call."""
     deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
     tried: list[Withdrawal] = []
     not_tried = 0

@@ -319,3 +319,200 @@ def test_a_bulk_withdraw_for_an_account_in_non_ascii_digits_is_not_found(
     alice_client: Client,
 ) -> None:
     assert alice_client.post("/invitations/sent/withdraw/", {"account": "²"}).status_code == 404
+
+
+# --- which id a withdraw sends, per provider (docs: cancel an invitation) ----------------------
+
+IG_USER_ID = "57770543173"
+
+
+@pytest.fixture
+def instagram_account(team: Team) -> LinkedAccount:
+    fields = team_services.AccountFields("INSTAGRAM", "acc_ig", "Studio on Instagram", [])
+    return team_services.account_add(team=team, fields=fields, actor=None)
+
+
+def error_answer(status: int, error_type: str) -> dict[str, object]:
+    return {"status": status, "json": {"type": error_type, "status": status, "title": "Refused"}}
+
+
+@responses.activate
+def test_a_linkedin_withdraw_sends_the_invitation_id_the_send_returned_and_nothing_else(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    sent = sent_row(linkedin_account, "ACoAAJordan")
+    responses.delete(CANCEL_URL, json=CANCELED)
+    alice_client.post(withdraw_url(sent), {"provider_id": "ACoAAJordan"}, headers=HTMX)
+    [call] = responses.calls
+    assert call.request.method == "DELETE" and not call.request.body
+    assert call.request.url == f"{cancel_url('inv_ACoAAJordan')}?account_id=acc_linkedin_demo"
+
+
+@responses.activate
+def test_an_instagram_withdraw_sends_the_users_provider_id_not_the_invitation_id(
+    bob_client: Client, bob: User, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, IG_USER_ID)
+    responses.delete(CANCEL_URL, json=CANCELED)
+    page = bob_client.post(
+        withdraw_url(sent), {"provider_id": f" {IG_USER_ID} "}, headers=HTMX
+    ).content.decode()
+    [call] = responses.calls
+    assert call.request.method == "DELETE" and not call.request.body
+    assert call.request.url == f"{cancel_url(IG_USER_ID)}?account_id=acc_ig"
+    assert f"Withdrew the invitation to {IG_USER_ID}." in page
+    sent.refresh_from_db()
+    assert (sent.status, sent.withdrawn_by) == (SentStatus.WITHDRAWN, bob)
+    event = InvitationEvent.objects.get()
+    assert (event.outcome, event.detail) == (Outcome.OK, f"provider_id {IG_USER_ID}")
+
+
+@responses.activate
+def test_an_instagram_invitation_sent_by_username_says_what_is_needed_and_calls_nothing(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, "marta.builds")
+    page = alice_client.post(withdraw_url(sent), headers=HTMX).content.decode()
+    assert not responses.calls
+    assert (
+        "Instagram withdraws an invitation by the user&#x27;s provider_id, from their profile in "
+        "postpress, not by their username or provider_messaging_id. Enter it in the "
+        "invitation&#x27;s row to withdraw it." in page
+    )
+    assert 'name="provider_id" required' in page  # asked again, in the row
+    sent.refresh_from_db()
+    assert sent.status == SentStatus.PENDING
+    assert not InvitationEvent.objects.exists()
+
+
+@responses.activate
+def test_a_username_typed_where_the_provider_id_goes_is_refused_without_a_call(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, "marta.builds")
+    response = alice_client.post(withdraw_url(sent), {"provider_id": "@marta.builds"}, follow=True)
+    assert not responses.calls
+    assert "@marta.builds is a username: Instagram withdraws by the user&#x27;s provider_id" in (
+        response.content.decode()
+    )
+
+
+@responses.activate
+def test_an_instagram_invitation_sent_by_username_is_withdrawn_with_the_provider_id_given(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, "marta.builds")
+    responses.delete(CANCEL_URL, json=CANCELED)
+    alice_client.post(withdraw_url(sent), {"provider_id": IG_USER_ID})
+    assert responses.calls[0].request.url == f"{cancel_url(IG_USER_ID)}?account_id=acc_ig"
+    sent.refresh_from_db()
+    assert sent.status == SentStatus.WITHDRAWN
+
+
+def test_an_instagram_row_asks_for_the_provider_id_and_the_page_offers_no_bulk_withdraw(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, "marta.builds", days_ago=30)
+    page = alice_client.get(SENT, {"account": instagram_account.pk, "days": 21}).content.decode()
+    assert f'<label for="withdraw-id-{sent.pk}">Their provider_id</label>' in page
+    assert f'id="withdraw-id-{sent.pk}" name="provider_id" required' in page
+    assert "On Instagram this also unfollows the user with that provider_id." in page
+    assert "Withdraw all shown" not in page
+    assert "Instagram invitations are withdrawn one at a time" in page
+
+
+def test_a_linkedin_row_asks_for_no_id(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    sent_row(linkedin_account, "ACo1")
+    page = alice_client.get(SENT, {"account": linkedin_account.pk}).content.decode()
+    assert 'name="provider_id"' not in page and ">Withdraw<span" in page
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("error_type", "words"),
+    [
+        ("errors/resource_not_found", "postpress knows no pending invitation from this account"),
+        ("errors/invalid_resource_identifier", "postpress did not take that as an Instagram"),
+    ],
+)
+def test_a_404_for_a_typed_instagram_provider_id_leaves_the_invitation_pending(
+    alice_client: Client, instagram_account: LinkedAccount, error_type: str, words: str
+) -> None:
+    sent = sent_row(instagram_account, "marta.builds")
+    responses.delete(CANCEL_URL, **error_answer(404, error_type))
+    page = alice_client.post(
+        withdraw_url(sent), {"provider_id": "12345"}, headers=HTMX
+    ).content.decode()
+    assert words in page and "This invitation is gone" not in page
+    assert 'name="provider_id" required' in page  # it can be tried with the right id
+    sent.refresh_from_db()
+    assert sent.status == SentStatus.PENDING
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_an_invalid_identifier_does_not_mark_a_linkedin_invitation_gone(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    sent = sent_row(linkedin_account, "ACo1")
+    responses.delete(CANCEL_URL, **error_answer(404, "errors/invalid_resource_identifier"))
+    alice_client.post(withdraw_url(sent), headers=HTMX)
+    sent.refresh_from_db()
+    assert sent.status == SentStatus.PENDING
+
+
+@responses.activate
+def test_an_instagram_withdraw_whose_answer_is_lost_is_unconfirmed(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, IG_USER_ID)
+    responses.delete(CANCEL_URL, status=502, body="<html>Bad gateway</html>")
+    page = alice_client.post(
+        withdraw_url(sent), {"provider_id": IG_USER_ID}, headers=HTMX
+    ).content.decode()
+    assert "may have been withdrawn: check on the provider" in page
+    sent.refresh_from_db()
+    assert sent.status == SentStatus.WITHDRAW_UNCONFIRMED
+    # DELETE is retried as the client retries it (at most twice), each with the provider_id.
+    assert len(responses.calls) == 3
+    assert {call.request.url for call in responses.calls} == {
+        f"{cancel_url(IG_USER_ID)}?account_id=acc_ig"
+    }
+    event = InvitationEvent.objects.get()
+    assert (event.outcome, event.detail) == (Outcome.UNCONFIRMED, f"provider_id {IG_USER_ID}")
+    # Not tried again by itself: a second post finds it unconfirmed.
+    alice_client.post(withdraw_url(sent), {"provider_id": IG_USER_ID}, headers=HTMX)
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_an_instagram_invitation_marked_sent_without_an_id_can_still_be_withdrawn(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    # An unconfirmed send a person marked as sent has no invitation id: Instagram needs none.
+    sent = SentInvitation.objects.create(account=instagram_account, recipient_id=IG_USER_ID)
+    responses.delete(CANCEL_URL, json=CANCELED)
+    alice_client.post(withdraw_url(sent), {"provider_id": IG_USER_ID}, headers=HTMX)
+    assert responses.calls[0].request.url == f"{cancel_url(IG_USER_ID)}?account_id=acc_ig"
+
+
+@responses.activate
+def test_a_bulk_withdraw_of_instagram_invitations_calls_nothing_and_says_why(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    rows = [sent_row(instagram_account, name, days_ago=30) for name in ("ig.one", "ig.two")]
+    response = alice_client.post(
+        BULK,
+        {"account": instagram_account.pk, "days": 21, "sent": [row.pk for row in rows]},
+        follow=True,
+    )
+    assert not responses.calls
+    page = response.content.decode()
+    assert "Withdrew 0 of 2 invitations." in page
+    assert (
+        "Not withdrawn (ig.two, ig.one): Instagram withdraws an invitation by the user&#x27;s"
+        in (page)
+    )
+    assert not SentInvitation.objects.exclude(status=SentStatus.PENDING).exists()
