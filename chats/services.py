@@ -30,7 +30,15 @@ class SentFile:
 
 
 def recruiter_html(text: str) -> str:
-    """The documented Recruiter subset (strong, em, a href, ul, ol, li), nothing else."""
+    """A Recruiter text (the message, or a follow-up's) as the HTML fragment it is sent as: the
+    documented subset (strong, em, a href, ul, ol, li), nothing else, serialized by nh3.
+
+    The API takes this text as HTML, so characters are escaped as in any HTML: a typed
+    `Tom & Jerry <3` leaves as `Tom &amp; Jerry &lt;3`, which Recruiter shows as typed. An entity
+    already written stays one entity (this is idempotent), so nothing is escaped twice; the
+    preview shows this same string as HTML. Every other provider and API takes plain text, sent
+    as typed (docs/chats.md, "Recruiter HTML").
+    """
     return nh3.clean(
         text,
         tags=set(RECRUITER_TAGS),

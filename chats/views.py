@@ -2,7 +2,8 @@
 
 The nav link "New chat" leads to `chat_new` (services.chat_start). Choosing another account or
 LinkedIn API swaps the fields that depend on it (`chat_fields`); typing a Recruiter message
-shows what Recruiter will receive (`message_preview`, services.recruiter_html).
+shows what Recruiter will receive, the follow-up's too (`message_preview`,
+services.recruiter_html).
 
 Uploads are capped while they stream in: `chat_new` installs CappedUploadHandler before
 anything reads the body, which is why it is csrf_exempt and checks CSRF itself right after
@@ -66,6 +67,8 @@ def _render(request: TeamRequest, form: ChatStartForm, *, status: int = 200) -> 
     }
     if form.chat_fields and form.chat_fields.allows_html:
         context["preview"] = services.recruiter_html(str(form["message"].value() or ""))
+        follow_up = str(form["follow_up_message"].value() or "")
+        context["follow_up_preview"] = services.recruiter_html(follow_up)
     if request.htmx:
         # htmx 2 swaps 200 answers only: the form comes back in place, with its errors.
         return render(request, FORM_PARTIAL, context)
@@ -200,7 +203,9 @@ def chat_fields(request: TeamRequest) -> HttpResponse:
 @require_POST
 @team_required
 def message_preview(request: TeamRequest) -> HttpResponse:
-    """What a Recruiter message becomes once cut down to the HTML subset Recruiter takes."""
-    text = request.POST.get("message", "")
+    """What a Recruiter message, or its follow-up, becomes once cut down to the HTML subset
+    Recruiter takes: the very text sent, shown as the HTML it is (docs/chats.md)."""
+    field = "follow_up_message" if "follow_up_message" in request.POST else "message"
+    text = request.POST.get(field, "")
     context = {"preview": services.recruiter_html(text)}
     return render(request, PREVIEW_PARTIAL, context)

@@ -18,7 +18,9 @@ def test_a_recruiter_chat_schedules_its_follow_up_after_five_days(
     # The preview's request has answered, so none is in flight when the form is sent.
     expect(page.locator("#message-preview")).to_have_text("Hello, a role you may like")
     page.get_by_label("Follow-up subject", exact=True).fill("Following up")
-    page.get_by_label("Follow-up message", exact=True).fill("Any thoughts on the role?")
+    page.get_by_label("Follow-up message", exact=True).fill("Any thoughts, Tom & Jerry? <3")
+    # Recruiter text is HTML: the preview shows it as typed, from the escaped text sent.
+    expect(page.locator("#follow-up-preview")).to_have_text("Any thoughts, Tom & Jerry? <3")
     page.get_by_label("Follow-up after", exact=True).fill("5")
     page.get_by_label("Unit of the follow-up delay", exact=True).select_option("days")
 
@@ -30,6 +32,6 @@ def test_a_recruiter_chat_schedules_its_follow_up_after_five_days(
     fields = chats[-1].fields
     assert fields["linkedin[api]"] == ["recruiter"]
     assert fields["linkedin[follow_up][subject]"] == ["Following up"]
-    assert fields["linkedin[follow_up][text]"] == ["Any thoughts on the role?"]
+    assert fields["linkedin[follow_up][text]"] == ["Any thoughts, Tom &amp; Jerry? &lt;3"]
     assert fields["linkedin[follow_up][scheduled_time][days]"] == ["5"]
     assert "linkedin[follow_up][scheduled_time][weeks]" not in fields

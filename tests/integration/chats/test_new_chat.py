@@ -417,6 +417,101 @@ def test_the_preview_keeps_only_the_recruiter_html(
     assert "<html" not in page
 
 
+# --- Recruiter text is HTML, escaped once; other text goes as typed (issue 13) --------------
+
+TYPED = "Tom & Jerry <3 — <strong>R&amp;D</strong>"
+AS_HTML = "Tom &amp; Jerry &lt;3 — <strong>R&amp;D</strong>"
+
+
+@responses.activate
+def test_recruiter_text_and_its_follow_up_are_sent_as_html_escaped_once(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    stub_started()
+    post(
+        alice_client,
+        linkedin_account,
+        recipients="AEmaria",
+        message=TYPED,
+        linkedin_api="recruiter",
+        follow_up_subject="Tom & Jerry <3",  # a subject is plain text everywhere
+        follow_up_message=TYPED,
+        follow_up_after="7",
+        follow_up_unit="days",
+        timezone="Europe/Paris",
+    )
+    texts = dict(sent_texts())
+    assert texts["text"] == AS_HTML
+    assert texts["linkedin[follow_up][text]"] == AS_HTML
+    assert texts["linkedin[follow_up][subject]"] == "Tom & Jerry <3"
+
+
+@pytest.mark.parametrize(
+    ("provider_account", "recipient", "api"),
+    [
+        ("linkedin_account", "ACoAAB-jordan", "classic"),
+        ("sales_navigator_account", "ACwSam", "sales_navigator"),
+        ("whatsapp_account", "33612345678@s.whatsapp.net", ""),
+        ("instagram_account", "17841400000000001", ""),
+    ],
+)
+@responses.activate
+def test_text_for_every_other_provider_and_api_is_sent_as_typed(
+    alice_client: Client,
+    request: pytest.FixtureRequest,
+    provider_account: str,
+    recipient: str,
+    api: str,
+) -> None:
+    stub_started()
+    account = request.getfixturevalue(provider_account)
+    post(alice_client, account, recipients=recipient, message=TYPED, linkedin_api=api)
+    assert dict(sent_texts())["text"] == TYPED
+
+
+@pytest.mark.parametrize("field", ["message", "follow_up_message"])
+def test_the_preview_shows_recruiter_text_as_the_html_sent_never_escaped_twice(
+    alice_client: Client, linkedin_account: LinkedAccount, field: str
+) -> None:
+    response = alice_client.post(PREVIEW, {field: TYPED}, headers=HTMX)
+    page = response.content.decode()
+    assert f'<div class="message-preview-body">{AS_HTML}</div>' in page
+    assert "&amp;amp;" not in page and "&amp;lt;" not in page
+
+
+def test_the_recruiter_form_previews_the_follow_up_too(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    page = alice_client.get(
+        NEW, {"account": linkedin_account.pk, "linkedin_api": "recruiter"}
+    ).content.decode()
+    start = page.index('<div id="follow-up-preview"')
+    region = page[start : page.index("</div>", start)]
+    assert 'hx-post="/chats/new/preview/"' in region
+    assert 'hx-include="#id_follow_up_message" hx-params="follow_up_message"' in region
+    assert 'hx-trigger="input changed delay:400ms from:#id_follow_up_message"' in region
+
+
+@responses.activate
+def test_a_form_shown_again_previews_both_texts_escaped_once(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    response = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoNotRecruiter",  # refused: the form comes back
+        message=TYPED,
+        linkedin_api="recruiter",
+        follow_up_message=TYPED,
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count(f'<div class="message-preview-body">{AS_HTML}</div>') == 2
+    # The text areas keep what was typed (escaped once by the template, as any text is).
+    assert page.count(f"{escape(TYPED)}</textarea>") == 2
+    assert not responses.calls
+
+
 # --- refused before any call ---------------------------------------------------------------
 
 

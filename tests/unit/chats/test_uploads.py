@@ -567,3 +567,21 @@ def test_a_file_name_gets_the_extension_of_the_kind_sniffed(
     kind = sniff(head)
     assert kind is not None
     assert kind.file_name(name) == sent
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        pytest.param("Tom & Jerry <3", "Tom &amp; Jerry &lt;3", id="ampersand-and-less-than"),
+        pytest.param("R&D > sales", "R&amp;D &gt; sales", id="greater-than"),
+        pytest.param("Tom &amp; Jerry", "Tom &amp; Jerry", id="entity-kept-once"),
+        pytest.param("<strong>A & B</strong>", "<strong>A &amp; B</strong>", id="inside-a-tag"),
+        pytest.param('Say "hi" — it\'s fine ✓', 'Say "hi" — it\'s fine ✓', id="quotes-unicode"),
+        pytest.param("line one\nline two", "line one\nline two", id="line-breaks-kept"),
+    ],
+)
+def test_recruiter_text_is_html_with_typed_characters_escaped_once(typed: str, sent: str) -> None:
+    # The API takes Recruiter text as HTML: the escaped form is what shows the recipient the
+    # characters as typed, and sanitizing what was sanitized changes nothing.
+    assert recruiter_html(typed) == sent
+    assert recruiter_html(sent) == sent
