@@ -87,7 +87,7 @@ def _started_message(chat: NewChat, outcome: services.ChatOutcome) -> str:
 
 def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
     """The catalogue's words at the field they concern; anything else at the top."""
-    message = error.user_message
+    message = error.message_for("chat")
     if error.error_type == UNSUPPORTED_MEDIA:
         # The provider does not say which file: every single-file field that carried one, and
         # the top for (follow-up) attachments.
@@ -102,6 +102,8 @@ def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
     shown = form.cleaned_data["chat_fields"].option_fields | {"recipients", "message"}
     if field is not None and field not in shown:
         field = None  # e.g. an InMail error for an account whose form shows no InMail box
+    if field == "inmail" and not form.cleaned_data.get("inmail"):
+        field = None  # out of credits with InMail unticked: about the chat, not the box
     form.add_error(field, message)
 
 

@@ -44,6 +44,10 @@ class InboxPage:
     def failed(self) -> bool:
         return self.error is not None or bool(self.key_problem)
 
+    @property
+    def error_message(self) -> str:
+        return self.error.message_for("list") if self.error is not None else ""
+
 
 def received_invitation_page(
     *, account: LinkedAccount, limit: int, cursor: str | None

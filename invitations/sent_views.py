@@ -31,6 +31,7 @@ from invitations.forms import (
     SentFilterForm,
 )
 from invitations.models import (
+    EventKind,
     InvitationEvent,
     Outcome,
     Resolution,
@@ -49,7 +50,7 @@ from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import (
     RESOLUTION_LABELS,
     RESOLVE_IN_SENT,
-    entry_for,
+    message_for,
     unconfirmed_message,
 )
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
@@ -174,7 +175,7 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     except services.WriteUnconfirmed as unconfirmed:
         form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_SENT}")
     except PostpressError as error:
-        form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), error.user_message)
+        form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), error.message_for("send"))
     else:
         if outcome.repeated and (still := _repeat_state(outcome.sent)):
             # The same form again: say what the first submission really did, nothing more.
@@ -262,7 +263,7 @@ def _withdraw_outcome(withdrawal: services.Withdrawal) -> WithdrawOutcome:
             invalid = error.error_type == "errors/invalid_resource_identifier"
             words = PROVIDER_ID_INVALID if invalid else PROVIDER_ID_NOT_FOUND
             return WithdrawOutcome(words, "error")
-        return WithdrawOutcome(error.user_message, "error")
+        return WithdrawOutcome(error.message_for("withdraw"), "error")
     if not withdrawal.withdrawn:
         return _not_withdrawn(sent)
     return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")
@@ -431,6 +432,16 @@ def _go(request: TeamRequest, url: str) -> HttpResponse:
 # --- activity --------------------------------------------------------------------------------
 
 
+# The catalogue's action for each kind of Activity entry (catalogue.ACTION_WORDS).
+ACTION_OF_KIND = {
+    EventKind.ACCEPT: "decide",
+    EventKind.DECLINE: "decide",
+    EventKind.SEND: "send",
+    EventKind.WITHDRAW: "withdraw",
+    EventKind.CHAT: "chat",
+}
+
+
 @dataclass(frozen=True)
 class ActivityRow:
     event: InvitationEvent
@@ -442,7 +453,7 @@ class ActivityRow:
             return unconfirmed_message(self.event.kind, self.event.error_type)
         if not self.event.error_type:
             return ""
-        return entry_for(self.event.error_type, None).message
+        return message_for(self.event.error_type, None, ACTION_OF_KIND[self.event.kind])
 
 
 @require_POST

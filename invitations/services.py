@@ -191,7 +191,7 @@ class Decision:
             return ""
         if self.unconfirmed:
             return WriteUnconfirmed(self.action, self.error).message
-        return self.error.user_message
+        return self.error.message_for("decide")
 
 
 def invitation_decide(

@@ -170,22 +170,31 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "errors/no_connection_with_recipient": _input(
         "You are not connected with this person. Send an invitation first, or use InMail."
     ),
-    "errors/blocked_recipient": _provider("The recipient has blocked this kind of request."),
-    "errors/user_unreachable": _provider("This person cannot be reached on the provider."),
+    "errors/blocked_recipient": _provider(
+        "The recipient has blocked this kind of request. Reach them another way."
+    ),
+    "errors/user_unreachable": _provider(
+        "This person cannot be reached on the provider. Check the recipient id, or reach them "
+        "another way."
+    ),
     "errors/unprocessable_entity": _input(
-        "The provider could not process this request as it is. Check the fields and try again."
+        "The provider could not process this request as it is: it refused its content, not the "
+        "account. Check what you entered and try again."
     ),
     "errors/payment_error": _admin(
         "The provider needs a payment that could not be completed. Ask a team admin to check "
         "the account's billing."
     ),
     "errors/action_already_performed": _input(
-        "This was already done: there is nothing more to do."
+        "The provider says this was already done: there is nothing more to do. Reload the page "
+        "to see it."
     ),
     "errors/invalid_message": _input(
         "The provider rejected the message. Change the text and try again."
     ),
-    "errors/invalid_post": _input("The post this refers to is not valid."),
+    "errors/invalid_post": _input(
+        "The post this refers to is not valid. Check that it still exists on the provider."
+    ),
     "errors/not_allowed_inmail": _input(
         "InMail is not allowed for this recipient or account. Send it without InMail."
     ),
@@ -204,23 +213,37 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "errors/already_invited_recently": _input(
         "This person was already invited recently. Wait before inviting them again."
     ),
-    "errors/already_connected": _input("You are already connected with this person."),
-    "errors/cannot_invite_attendee": _provider("The provider does not allow inviting this person."),
-    "errors/parent_mail_not_found": _input("The email this replies to was not found."),
+    "errors/already_connected": _input(
+        "You are already connected with this person: no invitation is needed. Start a chat "
+        "with them instead."
+    ),
+    "errors/cannot_invite_attendee": _provider(
+        "The provider does not allow inviting this person. Check the recipient id, or reach "
+        "them another way."
+    ),
+    "errors/parent_mail_not_found": _input(
+        "The email this replies to was not found. Start a new conversation instead."
+    ),
     "errors/parent_mail_invalid_provider_id": _input(
-        "The id of the email this replies to is not valid."
+        "The id of the email this replies to is not valid. Start a new conversation instead."
     ),
     "errors/invalid_reply_subject": _input(
         "The subject is not valid for a reply. Change it and try again."
     ),
     "errors/invalid_headers": _input(
-        "The message headers were refused. Check the fields and try again."
+        "The provider refused the message's subject or addressing. Check the subject and the "
+        "recipients, then try again."
     ),
     "errors/send_as_denied": _account(
         "The account is not allowed to send as this address. Check its settings in postpress."
     ),
-    "errors/invalid_folder": _input("The folder is not valid for this account."),
-    "errors/invalid_thread": _input("The conversation is not valid for this account."),
+    "errors/invalid_folder": _input(
+        "The folder is not valid for this account. Start the conversation from the account's "
+        "inbox instead."
+    ),
+    "errors/invalid_thread": _input(
+        "The conversation is not valid for this account. Start a new one instead."
+    ),
     "errors/unauthorized": _account("The provider refused this for the account. " + _RECONNECT),
     "errors/sender_rejected": _account(
         "The provider rejected the sender. Check the account in postpress."
@@ -237,11 +260,16 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "errors/account_configuration_error": _account(
         "The account is not set up correctly. Check its configuration in postpress."
     ),
-    "errors/cant_send_message": _provider("The provider would not send this message."),
+    "errors/cant_send_message": _provider(
+        "The provider would not send this message. Change the text or the recipients, or try "
+        "again later."
+    ),
     "errors/realtime_client_not_initialized": _service(
         "The account's connection is still starting. Try again in a minute."
     ),
-    "errors/comments_disabled": _provider("Comments are turned off for this post."),
+    "errors/comments_disabled": _provider(
+        "Comments are turned off for this post. Message its author instead."
+    ),
     "errors/insufficient_job_slot": _admin(
         "No Recruiter job slot is available. Ask a team admin to free one or add one."
     ),
@@ -261,7 +289,8 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         "The account's login attempt failed. " + _RECONNECT
     ),
     "errors/feature_not_implemented": _service(
-        "postpress does not support this for this provider yet.", retryable=False
+        "postpress does not support this for this provider yet. Do it on the provider instead.",
+        retryable=False,
     ),
     "errors/no_client_session": _service(
         "postpress has no session running for this account right now. Try again shortly. "
@@ -394,6 +423,134 @@ STATUS_FALLBACKS: dict[int, CatalogueEntry] = {
 }
 _CLIENT_ERROR_FALLBACK = STATUS_FALLBACKS[400]
 _SERVER_ERROR_FALLBACK = _service("postpress had a problem. Try again later. " + _SUPPORT)
+
+
+# --- words per action -------------------------------------------------------------------------
+# Where a type's general words are wrong for what the person was doing, its words for that
+# action. Actions, as in documented_errors.DOCUMENTED_ERRORS_BY_ACTION: list (the inbox, Test
+# connection), decide (accept or decline), send (an invitation), withdraw, chat. The key
+# "status/<code>" holds an action's words for an undocumented type answered with that status.
+_WITHDRAW_ON_PROVIDER = "Withdraw it on the provider instead."
+_NO_FORM = "postpress refused the request the dashboard made for you. " + _SUPPORT
+
+ACTION_WORDS: dict[tuple[str, str], str] = {
+    # send: the form has an account, a recipient id, an email (LinkedIn) and a note
+    ("errors/not_allowed_inmail", "send"): (
+        "LinkedIn does not let this account send this person this kind of invitation. Check "
+        "their profile on LinkedIn; if you are connected, start a chat instead."
+    ),
+    ("errors/resource_not_found", "send"): (
+        "postpress found no such person or account. Check the recipient id, and that the "
+        "account is still linked in postpress."
+    ),
+    ("errors/invalid_resource_identifier", "send"): (
+        "The recipient id is not a valid id for this provider. Check it and try again."
+    ),
+    ("errors/unescaped_characters", "send"): (
+        "The recipient id has characters postpress would not take. Remove spaces or unusual "
+        "symbols from it and try again."
+    ),
+    ("errors/limit_too_high", "send"): _NO_FORM,
+    ("errors/content_too_large", "send"): (
+        "The invitation is too large for the provider. Shorten the note and try again."
+    ),
+    ("errors/action_already_performed", "send"): (
+        "The provider says this invitation was already sent: there is nothing more to do. "
+        "Check the person's profile on the provider to see it."
+    ),
+    ("errors/unprocessable_entity", "send"): (
+        "The provider could not process this invitation as it is. Check the recipient id and "
+        "the note, then try again."
+    ),
+    ("errors/invalid_account", "send"): (
+        "This account cannot send invitations. Choose a LinkedIn or Instagram account."
+    ),
+    # withdraw: a button on a row; the person typed nothing and never sees the id
+    ("errors/account_mismatch", "withdraw"): (
+        "This invitation belongs to the account that sent it: withdraw it from that account's "
+        "Sent invitations."
+    ),
+    ("errors/invalid_resource_identifier", "withdraw"): (
+        "postpress did not accept this invitation's id for the provider. " + _WITHDRAW_ON_PROVIDER
+    ),
+    ("errors/unescaped_characters", "withdraw"): (
+        "This invitation's id has characters postpress would not take. " + _WITHDRAW_ON_PROVIDER
+    ),
+    ("errors/resource_not_found", "withdraw"): (
+        "postpress no longer has this invitation: it was accepted, declined or withdrawn "
+        "already. Reload the page."
+    ),
+    ("errors/invalid_parameters", "withdraw"): _NO_FORM,
+    ("errors/missing_parameters", "withdraw"): _NO_FORM,
+    ("errors/content_too_large", "withdraw"): _NO_FORM,
+    ("errors/invalid_url", "withdraw"): _NO_FORM,
+    ("errors/limit_too_high", "withdraw"): _NO_FORM,
+    ("errors/too_many_characters", "withdraw"): _NO_FORM,
+    # decide: accept or decline buttons on a row
+    ("errors/account_mismatch", "decide"): (
+        "This invitation belongs to the account that received it: reload that account's inbox "
+        "and decide it there."
+    ),
+    ("status/404", "decide"): (
+        "postpress no longer has this invitation: it may have been accepted, declined or "
+        "withdrawn already. Reload the inbox."
+    ),
+    # list: the inbox and Test connection
+    ("errors/account_mismatch", "list"): (
+        "postpress will not list invitations for this account with the team's key. Check the "
+        "account's id in Settings."
+    ),
+    ("status/404", "list"): (
+        "postpress does not know this account. Check its postpress account id in Settings."
+    ),
+    # chat: the composer
+    ("errors/too_many_characters", "chat"): (
+        "The message is longer than the provider allows. Shorten it and try again."
+    ),
+    ("errors/already_invited_recently", "chat"): (
+        "This person was invited recently, so the provider will not start a chat with them this "
+        "way yet. Wait until they accept, then message them."
+    ),
+    ("errors/cannot_invite_attendee", "chat"): (
+        "The provider does not allow starting a chat with this person. Check the recipients."
+    ),
+    ("errors/limit_too_high", "chat"): (
+        "Too many recipients or files for one chat. Send to fewer people or attach fewer files."
+    ),
+    ("errors/resource_not_found", "chat"): (
+        "postpress found no such recipient or account. Check the recipient ids, and that the "
+        "account is still linked in postpress."
+    ),
+    ("errors/invalid_resource_identifier", "chat"): (
+        "A recipient id is not a valid id for this provider. Check the recipients."
+    ),
+    ("errors/unescaped_characters", "chat"): (
+        "A recipient id has characters postpress would not take. Remove spaces or unusual "
+        "symbols from the recipients and try again."
+    ),
+    ("errors/action_already_performed", "chat"): (
+        "The provider says this message was already sent: there is nothing more to do. Check "
+        "the conversation on the provider to see it."
+    ),
+    ("errors/unprocessable_entity", "chat"): (
+        "The provider could not process this chat as it is. Check the recipients, the text "
+        "and the files, then try again."
+    ),
+    ("errors/invalid_account", "chat"): (
+        "This account cannot start this kind of chat. Choose another account or LinkedIn API."
+    ),
+}
+
+
+def message_for(error_type: str, status: int | None, action: str) -> str:
+    """The words for a type when the person was doing `action`: its words for that action
+    where the general ones do not fit, else the general ones."""
+    if (error_type, action) in ACTION_WORDS:
+        return ACTION_WORDS[(error_type, action)]
+    known = error_type in CATALOGUE or error_type in CLIENT_FAILURES
+    if not known and (f"status/{status}", action) in ACTION_WORDS:
+        return ACTION_WORDS[(f"status/{status}", action)]
+    return entry_for(error_type, status).message
 
 
 def entry_for(error_type: str, status: int | None) -> CatalogueEntry:

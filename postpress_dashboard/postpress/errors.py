@@ -9,6 +9,7 @@ from postpress_dashboard.postpress.catalogue import (
     CatalogueEntry,
     FixableBy,
     entry_for,
+    message_for,
     try_again_in,
 )
 
@@ -85,7 +86,15 @@ class PostpressError(Exception):
 
     @property
     def user_message(self) -> str:
-        parts = [self.entry.message]
+        return self._with_wait_and_request_id(self.entry.message)
+
+    def message_for(self, action: str) -> str:
+        """What a person reads when this answered `action` (list, decide, send, withdraw,
+        chat): the catalogue's words for that action where they differ."""
+        return self._with_wait_and_request_id(message_for(self.error_type, self.status, action))
+
+    def _with_wait_and_request_id(self, words: str) -> str:
+        parts = [words]
         if self.retry_after:
             parts.append(try_again_in(self.retry_after))
         # Support can only trace a failure on their side with the request id.

@@ -1188,3 +1188,21 @@ def test_a_file_leaves_under_a_name_of_the_kind_it_is(
     )
     [(_, filename, content_type, _)] = sent_files()
     assert (filename, content_type) == (sent, "application/pdf")
+
+
+@responses.activate
+def test_out_of_credits_without_inmail_ticked_is_said_at_the_top_not_at_the_inmail_box(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """Issue 13: insufficient_credits landed at the InMail box even when InMail was not ticked."""
+    stub_error("errors/insufficient_credits", 422)
+    page = post(
+        alice_client,
+        linkedin_account,
+        recipients="ACoAAB-jordan",
+        message="Hello",
+        linkedin_api="classic",
+    ).content.decode()
+    words = escape(entry_for("errors/insufficient_credits", 422).message)
+    assert words in page
+    assert 'id="id_inmail_error"' not in page

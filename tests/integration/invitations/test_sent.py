@@ -12,7 +12,7 @@ from django.utils.html import escape
 from pytest_django import DjangoAssertNumQueries
 
 from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
-from postpress_dashboard.postpress.catalogue import entry_for
+from postpress_dashboard.postpress.catalogue import entry_for, message_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
 from tests.conftest import API_BASE_URL
@@ -235,7 +235,8 @@ def test_withdrawing_all_shown_goes_on_after_a_failure_and_sums_up(
     assert statuses == {"r0": "withdrawn", "r1": "pending", "r2": "withdrawn"}
     page = alice_client.get(response["Location"]).content.decode()
     assert "Withdrew 2 of 3 invitations." in page
-    assert "Not withdrawn (r1): This was already done: there is nothing more to do." in page
+    words = message_for("errors/action_already_performed", 422, "withdraw")
+    assert f"Not withdrawn (r1): {escape(words)}" in page
 
 
 @responses.activate

@@ -13,7 +13,10 @@ from postpress_dashboard.postpress.catalogue import (
     FixableBy,
     entry_for,
 )
-from postpress_dashboard.postpress.documented_errors import DOCUMENTED_ERROR_STATUSES
+from postpress_dashboard.postpress.documented_errors import (
+    DOCUMENTED_ERROR_STATUSES,
+    DOCUMENTED_ERRORS_BY_ACTION,
+)
 from postpress_dashboard.postpress.errors import PostpressError
 
 API_DOCS = Path(__file__).resolve().parents[3].parent / "shared" / "postpress-api"
@@ -62,6 +65,24 @@ def test_the_documented_list_matches_the_api_docs() -> None:
             pytest.fail(f"CI must check the catalogue against the API docs in {API_DOCS}")
         pytest.skip(f"the API docs are not beside this checkout ({API_DOCS})")
     assert documented_statuses_in_docs() == DOCUMENTED_ERROR_STATUSES
+
+
+def test_the_lists_per_action_match_the_api_docs_endpoint_by_endpoint() -> None:
+    if not API_DOCS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must check the lists per action against the API docs in {API_DOCS}")
+        pytest.skip(f"the API docs are not beside this checkout ({API_DOCS})")
+    pages = {
+        "list": "list-received-invitations",
+        "decide": "handle-received-invitation",
+        "send": "send-invitation",
+        "withdraw": "cancel-invitation",
+        "chat": "start-chat",
+    }
+    for action, page in pages.items():
+        errors_part = (API_DOCS / f"{page}.txt").read_text().split("Every error response", 1)[1]
+        listed = frozenset(re.findall(r"errors/[a-z0-9_]+", errors_part))
+        assert DOCUMENTED_ERRORS_BY_ACTION[action] == listed, action
 
 
 def test_messages_that_send_people_to_support_are_about_the_service_or_provider() -> None:
