@@ -361,6 +361,7 @@ class PostpressClient:
 
     def _response_error(self, call: _Call[Any], answer: parsing.Answer) -> Exception:
         error = parsing.error_from_answer(answer)
+        _redact(error, self._api_key)
         if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
             return error  # waiting that long would hold the page: fail now and say how long
         if call.idempotent and _is_retryable_status(error):
@@ -430,21 +431,34 @@ def _never_connected(exc: requests.RequestException) -> bool:
     )
 
 
+def _redact(error: PostpressError, api_key: str) -> None:
+    """An answer that echoes the key never carries it further: pages show the detail, logs
+    keep the title and detail."""
+    for name in ("title", "detail", "instance"):
+        value = getattr(error, name)
+        if api_key and api_key in value:
+            setattr(error, name, value.replace(api_key, "[the team's API key]"))
+
+
 def _log_failure(call: _Call[Any], error: PostpressError) -> None:
     # The instance id is what postpress support asks for; the key is never part of a call's
     # method, path or error.
     logger.warning(
-        # %r: the type and instance come from the API and could carry a line break.
-        "postpress %s %s failed: %s %r (instance %r)",
+        # %r: what comes from the API could carry a line break.
+        "postpress %s %s failed: %s %r (instance %r): %r %r",
         call.method,
         call.path,
         error.status,
         error.error_type,
         error.instance or "-",
+        error.title,
+        error.detail,
         extra={
             "postpress_status": error.status,
             "postpress_type": error.error_type,
             "postpress_instance": error.instance,
+            "postpress_title": error.title,
+            "postpress_detail": error.detail,
         },
     )
 

@@ -27,6 +27,9 @@ NEVER_SENT_TYPES = frozenset(
 OUTCOME_UNKNOWN_TYPES = frozenset({"errors/request_timeout", "errors/unexpected_error"})
 
 
+MAX_EXPLANATION = 200  # characters of the API's detail a page shows
+
+
 class PostpressError(Exception):
     """An API call failed. ``user_message`` is what a person may read; nothing else is."""
 
@@ -90,8 +93,25 @@ class PostpressError(Exception):
 
     def message_for(self, action: str) -> str:
         """What a person reads when this answered `action` (list, decide, send, withdraw,
-        chat): the catalogue's words for that action where they differ."""
-        return self._with_wait_and_request_id(message_for(self.error_type, self.status, action))
+        chat): the catalogue's words for that action where they differ, then the API's own
+        explanation when it adds something (which parameter was refused, say)."""
+        words = message_for(self.error_type, self.status, action)
+        if explanation := self.explanation:
+            words += f" postpress said: “{explanation}”"
+        return self._with_wait_and_request_id(words)
+
+    @property
+    def explanation(self) -> str:
+        """The API's `detail`, shortened, when it says more than its title; never a raw type.
+        Already cleaned at the parsing boundary; templates escape it."""
+        detail = " ".join(self.detail.split())
+        if not detail or detail.casefold() == self.title.strip().casefold():
+            return ""
+        if "errors/" in detail or "client/" in detail:
+            return ""
+        if len(detail) > MAX_EXPLANATION:
+            detail = detail[: MAX_EXPLANATION - 1].rstrip() + "…"
+        return detail
 
     def _with_wait_and_request_id(self, words: str) -> str:
         parts = [words]

@@ -952,7 +952,7 @@ def test_an_api_error_shows_at_its_field_with_the_input_kept_and_the_files_note(
     page = response.content.decode()
     assert len(responses.calls) == 1
     assert escape(entry_for(error_type, status).message) in field_errors(page, field)
-    assert "raw detail" not in page and error_type not in page
+    assert "postpress said: “raw detail”" in page and error_type not in page
     assert 'value="Kept subject"' in page and "Kept message</textarea>" in page
     assert re.search(r'<input type="checkbox" name="inmail"[^>]* checked>', page)
     assert '<option value="careers" selected>' in page

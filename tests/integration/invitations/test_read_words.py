@@ -52,3 +52,23 @@ def test_an_absurd_retry_after_is_shown_as_a_sane_wait(
     text = problem_text(page)
     assert "You can try again in" in text
     assert "e+" not in text and "0000000" not in text
+
+
+@responses.activate
+def test_the_api_s_explanation_is_shown_escaped_under_the_words(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """Issue 13: the API's detail adds which parameter was refused; it is escaped."""
+    body = {
+        "type": "errors/limit_too_high",
+        "status": 400,
+        "title": "Limit too high",
+        "detail": "limit must be at most 50 for <b>this</b> account",
+    }
+    responses.get(LIST_URL, status=400, json=body)
+
+    page = alice_client.get(INBOX, {"account": linkedin_account.pk}).content.decode()
+
+    text = problem_text(page)
+    assert "postpress said: “limit must be at most 50 for &lt;b&gt;this&lt;/b&gt; account”" in text
+    assert "<b>this</b>" not in page

@@ -312,7 +312,7 @@ def test_an_api_error_is_shown_at_its_field_in_the_catalogue_s_words_with_the_in
     page = response.content.decode()
     assert response.status_code == 200
     assert escape(entry_for(error_type, status).message) in field_errors(page, field)
-    assert error_type not in page and "raw detail" not in page
+    assert error_type not in page and "postpress said: “raw detail”" in page
     assert 'value="ACo-kept"' in page and "Kept message</textarea>" in page
     assert not SentInvitation.objects.exists()
 
