@@ -69,10 +69,8 @@ WITHDRAW_WARNING = (
     "Withdrawing cannot be undone, and LinkedIn may block re-inviting the same person for up "
     "to 3 weeks."
 )
-GONE = (
-    "This invitation is gone from the provider: it was already accepted, declined or withdrawn "
-    "there, so there is nothing left to withdraw."
-)
+# The catalogue's words for a withdraw postpress answers 404: nothing left to withdraw.
+GONE = message_for("errors/resource_not_found", 404, "withdraw")
 # On Instagram the person typed the provider_id (services.invitation_withdraw): a 404 says
 # nothing about the invitation itself, which stays pending.
 PROVIDER_ID_NOT_FOUND = (

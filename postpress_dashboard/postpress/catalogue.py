@@ -477,8 +477,8 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
         "This invitation's id has characters postpress would not take. " + _WITHDRAW_ON_PROVIDER
     ),
     ("errors/resource_not_found", "withdraw"): (
-        "postpress no longer has this invitation: it was accepted, declined or withdrawn "
-        "already. Reload the page."
+        "This invitation is gone from the provider: it was already accepted, declined or "
+        "withdrawn there, so there is nothing left to withdraw. Reload the page to see it."
     ),
     ("errors/invalid_parameters", "withdraw"): _NO_FORM,
     ("errors/missing_parameters", "withdraw"): _NO_FORM,
