@@ -7,7 +7,7 @@ processed (out of band). Keyboard triage and local times live in static/js/inbox
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.contrib import messages
@@ -43,6 +43,11 @@ MAX_CURSOR_LENGTH = 2000
 MAX_PAGES_REMEMBERED = 200
 MAX_LISTS_REMEMBERED = 20  # account and page size pairs
 PAST_TENSE = {Action.ACCEPT: "Accepted", Action.DECLINE: "Declined"}
+# Where a provider shows a person's profile, by the public identifier the API lists.
+PROFILE_URLS = {
+    "LINKEDIN": "https://www.linkedin.com/in/{}",
+    "INSTAGRAM": "https://www.instagram.com/{}/",
+}
 # Row states that show what this request did (rather than an earlier decision).
 OUTCOME_STATES = ("decided", "failed", "refused", "unconfirmed")
 MAX_INVITATION_ID = 200  # ListedInvitation.invitation_id
@@ -119,6 +124,7 @@ class DecideUrls:
 
     def __init__(self, account: LinkedAccount) -> None:
         self._paths = {action: reverse(DECIDE, args=[account.pk, action]) for action in Action}
+        self.provider = account.provider
 
     def __call__(self, invitation_id: str, action: str) -> str:
         return f"{self._paths[Action(action)]}?{urlencode({'invitation': invitation_id})}"
@@ -135,6 +141,7 @@ class RowView:
     outcome: services.Decision | None = None  # what this request did
     accept_url: str = ""  # listed rows only: their buttons
     decline_url: str = ""
+    provider: str = ""  # the account's
 
     @classmethod
     def listed(cls, row: selectors.InboxRow, urls: DecideUrls) -> "RowView":
@@ -146,6 +153,7 @@ class RowView:
             record=row.decision,
             accept_url=urls(row.invitation.id, Action.ACCEPT),
             decline_url=urls(row.invitation.id, Action.DECLINE),
+            provider=urls.provider,
         )
 
     @classmethod
@@ -206,6 +214,17 @@ class RowView:
         ):
             return self.outcome.action
         return self.record.action if self.record else ""
+
+    @property
+    def profile_url(self) -> str:
+        """The inviter's profile on the provider, from the public identifier the API lists
+        (LinkedIn's vanity name, Instagram's username); empty when there is none to use."""
+        inviter = self.invitation.inviter if self.invitation else None
+        identifier = inviter.public_identifier if inviter else ""
+        base = PROFILE_URLS.get(self.provider)
+        if not base or not identifier or identifier in (".", ".."):
+            return ""
+        return base.format(quote(identifier, safe=""))
 
     @property
     def sent_at(self) -> datetime | None:

@@ -648,3 +648,35 @@ def test_a_page_runs_one_api_call_and_the_same_queries_whatever_its_size(
         page = alice_client.get(url).content.decode()
     assert page.count('class="inbox-row') == size
     assert len(responses.calls) == 2  # one per view
+
+
+@responses.activate
+def test_the_inviter_s_name_links_to_their_profile_in_a_new_tab(
+    alice_client: Client, linkedin_account: LinkedAccount, instagram_account: LinkedAccount
+) -> None:
+    """Issue 13: inviter_public_identifier was parsed and thrown away."""
+    stub_list([invitation(1), invitation(2, inviter={"inviter_name": "No id"})])
+    page = alice_client.get(INBOX, {"account": linkedin_account.pk}).content.decode()
+    assert (
+        '<a href="https://www.linkedin.com/in/inviter-1" target="_blank" rel="noopener" '
+        "data-profile>Inviter 1</a>"
+    ) in page
+    assert page.count("data-profile") == 1  # no identifier, no link
+
+    responses.reset()
+    stub_list(
+        [
+            invitation(
+                5,
+                provider="INSTAGRAM",
+                inviter={
+                    "inviter_name": "Ig",
+                    "inviter_id": "1",
+                    "inviter_public_identifier": "ig.person/../x",
+                    "inviter_description": "",
+                },
+            )
+        ]
+    )
+    page = alice_client.get(INBOX, {"account": instagram_account.pk}).content.decode()
+    assert 'href="https://www.instagram.com/ig.person%2F..%2Fx/"' in page

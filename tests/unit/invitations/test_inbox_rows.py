@@ -35,7 +35,7 @@ IDS = [
 def test_an_id_from_the_api_never_changes_the_url_acted_on(invitation_id: str, action: str) -> None:
     """F7: resolved as a browser resolves it, the URL keeps the decide path of its account and
     action, and names exactly the invitation in its query."""
-    account = SimpleNamespace(pk=42)
+    account = SimpleNamespace(pk=42, provider="LINKEDIN")
     url = DecideUrls(account)(invitation_id, action)  # type: ignore[arg-type]
     resolved = urlsplit(urljoin("https://dashboard.example/inbox/?account=42", url))
     assert resolved.path == reverse("invitations:decide", args=[42, action])
@@ -71,7 +71,7 @@ def test_a_row_whose_other_attempt_failed_meanwhile_gets_its_buttons_back() -> N
     # Another request held the invitation, and its attempt failed before this one looked.
     record = InvitationDecision(invitation_id="inv_7", action="accept", state=DecisionState.FAILED)
     decision = Decision("inv_7", "accept", record, already_handled=True)
-    row = RowView.decided(decision, "Ada", DecideUrls(SimpleNamespace(pk=42)))  # type: ignore[arg-type]
+    row = RowView.decided(decision, "Ada", DecideUrls(SimpleNamespace(pk=42, provider="LINKEDIN")))  # type: ignore[arg-type]
     assert row.state == "open"
     assert (
         row.accept_url == reverse("invitations:decide", args=[42, "accept"]) + "?invitation=inv_7"
