@@ -176,6 +176,7 @@ class Decision:
     error: PostpressError | None = None
     refusal: str = ""  # the dashboard's own reason, when it made no call
     already_handled: bool = False
+    handled_status: str = ""  # what postpress answered: ACCEPTED or DECLINED
 
     @property
     def ok(self) -> bool:
@@ -224,7 +225,7 @@ def invitation_decide(
             refusal="This invitation is not on a page the dashboard listed. Reload the inbox.",
         )
     try:
-        client.handle_received_invitation(
+        handled = client.handle_received_invitation(
             invitation_id=invitation_id,
             account_id=account.account_id,
             provider=Provider(account.provider),
@@ -238,8 +239,15 @@ def invitation_decide(
         event_record(account=account, actor=actor, kind=action, target=invitation_id, error=error)
         return Decision(invitation_id, action, record, error=error)
     _finish(record, DecisionState.DONE, "")
-    event_record(account=account, actor=actor, kind=action, target=invitation_id, error=None)
-    return Decision(invitation_id, action, record)
+    event_record(
+        account=account,
+        actor=actor,
+        kind=action,
+        target=invitation_id,
+        error=None,
+        detail=f"postpress reports it {handled.status.lower()}",
+    )
+    return Decision(invitation_id, action, record, handled_status=handled.status)
 
 
 def _claim_decision(

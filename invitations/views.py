@@ -201,6 +201,14 @@ class RowView:
         )
 
     @property
+    def outcome_label(self) -> str:
+        """What this request did, as postpress reported it (ACCEPTED or DECLINED), else by
+        the action asked for."""
+        reported = self.outcome.handled_status if self.outcome is not None else ""
+        labels = {"ACCEPTED": PAST_TENSE[Action.ACCEPT], "DECLINED": PAST_TENSE[Action.DECLINE]}
+        return labels.get(reported) or PAST_TENSE[Action(self.action)]
+
+    @property
     def unconfirmed_message(self) -> str:
         return unconfirmed_message(self.action) if self.state == "unconfirmed" else ""
 

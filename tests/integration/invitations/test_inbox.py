@@ -680,3 +680,21 @@ def test_the_inviter_s_name_links_to_their_profile_in_a_new_tab(
     )
     page = alice_client.get(INBOX, {"account": instagram_account.pk}).content.decode()
     assert 'href="https://www.instagram.com/ig.person%2F..%2Fx/"' in page
+
+
+@responses.activate
+def test_a_decided_row_says_what_postpress_reported(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """Issue 13: the accept/decline answer's status was parsed and thrown away."""
+    stub_list([invitation(1)])
+    alice_client.get(INBOX)
+    stub_handle("inv_1", status="DECLINED")
+
+    fragment = alice_client.post(
+        decide_url(linkedin_account, "inv_1", "accept"), headers=HTMX
+    ).content.decode()
+
+    assert '<p class="inbox-outcome success" data-outcome>Declined</p>' in fragment
+    activity = alice_client.get("/activity/").content.decode()
+    assert "postpress reports it declined" in activity
