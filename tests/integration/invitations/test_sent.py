@@ -71,6 +71,8 @@ def test_it_lists_the_account_s_invitations_newest_first_with_sender_age_and_sta
     assert "ACo-old" in page and "3\xa0days ago" in page and "<td>alice</td>" in page
     assert "x" * 79 + "…" in page and "x" * 81 not in page  # an excerpt
     assert "<td>Pending" in page and "<td>Withdrawn" in page
+    # The id postpress gave each, for a person talking to support (issue 13).
+    assert '<small class="help">postpress id: inv_ACo-old</small>' in page
     # Only the pending one can be withdrawn.
     assert page.count(">Withdraw<span") == 1
 
