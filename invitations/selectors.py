@@ -21,7 +21,7 @@ from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
 from postpress_dashboard.teams.selectors import team_active_accounts
-from postpress_dashboard.teams.services import account_attention_record, api_key_problem
+from postpress_dashboard.teams.services import api_key_problem
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -62,9 +62,7 @@ def received_invitation_page(
             account_id=account.account_id, limit=limit, cursor=cursor
         )
     except PostpressError as error:
-        account_attention_record(account=account, error=error)
         return InboxPage(error=error)
-    account_attention_record(account=account, error=None)
     listed_invitations_remember(account=account, items=page.items)
     decisions = {
         decision.invitation_id: decision

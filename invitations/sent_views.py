@@ -53,7 +53,7 @@ from postpress_dashboard.postpress.catalogue import (
     message_for,
     unconfirmed_message,
 )
-from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
+from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
 from postpress_dashboard.teams.selectors import (
@@ -71,17 +71,14 @@ WITHDRAW_WARNING = (
 )
 # The catalogue's words for a withdraw postpress answers 404: nothing left to withdraw.
 GONE = message_for("errors/resource_not_found", 404, "withdraw")
+
+
 # On Instagram the person typed the provider_id (services.invitation_withdraw): a 404 says
 # nothing about the invitation itself, which stays pending.
-PROVIDER_ID_NOT_FOUND = (
-    "postpress knows no pending invitation from this account to the Instagram user with that "
-    "provider_id. Check that it is the id from their profile in postpress, not their username; "
-    "if they accepted or declined the invitation already, there is nothing left to withdraw."
-)
-PROVIDER_ID_INVALID = (
-    "postpress did not take that as an Instagram provider_id. Enter the id from the user's "
-    "profile in postpress, not their username or provider_messaging_id."
-)
+def withdraw_action(account: LinkedAccount) -> str:
+    """The catalogue's action for a withdraw from this account: Instagram's go by the user's
+    provider_id, which the person typed, and read their own words."""
+    return "withdraw_by_provider_id" if withdraws_by_provider_id(account.provider) else "withdraw"
 
 
 def _account_in_team(
@@ -257,11 +254,7 @@ def _withdraw_outcome(withdrawal: services.Withdrawal) -> WithdrawOutcome:
     if isinstance(error, PostpressError):
         if sent.status == SentStatus.GONE:  # postpress no longer has the id it gave
             return WithdrawOutcome(GONE, "info")
-        if isinstance(error, NotFoundError) and withdraws_by_provider_id(sent.account.provider):
-            invalid = error.error_type == "errors/invalid_resource_identifier"
-            words = PROVIDER_ID_INVALID if invalid else PROVIDER_ID_NOT_FOUND
-            return WithdrawOutcome(words, "error")
-        return WithdrawOutcome(error.message_for("withdraw"), "error")
+        return WithdrawOutcome(error.message_for(withdraw_action(sent.account)), "error")
     if not withdrawal.withdrawn:
         return _not_withdrawn(sent)
     return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")
@@ -451,7 +444,10 @@ class ActivityRow:
             return unconfirmed_message(self.event.kind, self.event.error_type)
         if not self.event.error_type:
             return ""
-        return message_for(self.event.error_type, None, ACTION_OF_KIND[self.event.kind])
+        action = ACTION_OF_KIND[self.event.kind]
+        if action == "withdraw":
+            action = withdraw_action(self.event.account)
+        return message_for(self.event.error_type, None, action)
 
 
 @require_POST

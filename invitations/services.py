@@ -529,6 +529,11 @@ USERNAME_GIVEN = (
     "postpress. Enter that id instead."
 )
 PROVIDER_ID_MAX_LENGTH = 300
+ANOTHER_RECIPIENT = (
+    "{given} is the recipient of another invitation from this account, not of this one (to "
+    "{recipient}). Withdrawing with it would unfollow that user: enter {recipient}'s "
+    "provider_id."
+)
 
 
 def invitation_withdraw(
@@ -550,6 +555,7 @@ def invitation_withdraw(
     path_id = provider_id.strip() if by_provider_id else sent.invitation_id
     if by_provider_id and sent.status == SentStatus.PENDING:
         _check_provider_id(path_id)
+        _check_not_another_recipient(sent, path_id)
     now = timezone.now()
     # Pending, or a withdraw abandoned mid-call long ago (its worker died): DELETE is safe to
     # repeat, so it recovers like a decision does instead of staying stuck for good.
@@ -604,6 +610,20 @@ def _check_provider_id(given: str) -> None:
         raise InvitationRefused(
             "That is not a provider_id: it has spaces or is too long. " + PROVIDER_ID_NEEDED
         )
+
+
+def _check_not_another_recipient(sent: SentInvitation, given: str) -> None:
+    """On Instagram the call also unfollows whoever the id names: an id that is the recipient
+    of another of the account's invitations is surely a slip, and is refused before any call."""
+    if given == sent.recipient_id:
+        return
+    other = (
+        SentInvitation.objects.filter(account_id=sent.account_id, recipient_id=given)
+        .exclude(pk=sent.pk)
+        .exists()
+    )
+    if other:
+        raise InvitationRefused(ANOTHER_RECIPIENT.format(given=given, recipient=sent.recipient_id))
 
 
 def _withdraw_failed(

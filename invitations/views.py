@@ -30,7 +30,7 @@ from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import LinkedAccount, Team
-from postpress_dashboard.teams.services import concerns_linked_account
+from postpress_dashboard.teams.services import account_attention_record, concerns_linked_account
 
 INBOX = "invitations:inbox"
 DECIDE = "invitations:decide"
@@ -266,6 +266,8 @@ def inbox(request: TeamRequest) -> HttpResponse:
     page = selectors.received_invitation_page(
         account=account, limit=size, cursor=cursors.cursor_for(number)
     )
+    if not page.key_problem:  # a call was made: its answer marks or clears the account
+        account_attention_record(account=account, error=page.error)
     reachable = not page.failed and cursors.remember(number, page.next_cursor)
 
     decide_urls = DecideUrls(account)

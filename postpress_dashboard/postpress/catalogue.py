@@ -486,6 +486,17 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
     ("errors/invalid_url", "withdraw"): _NO_FORM,
     ("errors/limit_too_high", "withdraw"): _NO_FORM,
     ("errors/too_many_characters", "withdraw"): _NO_FORM,
+    # withdraw on Instagram: by the user's provider_id, which the person typed
+    ("errors/resource_not_found", "withdraw_by_provider_id"): (
+        "postpress knows no pending invitation from this account to the Instagram user with "
+        "that provider_id. Check that it is the id from their profile in postpress, not their "
+        "username; if they accepted or declined the invitation already, there is nothing left "
+        "to withdraw."
+    ),
+    ("errors/invalid_resource_identifier", "withdraw_by_provider_id"): (
+        "postpress did not take that as an Instagram provider_id. Enter the id from the user's "
+        "profile in postpress, not their username or provider_messaging_id."
+    ),
     # decide: accept or decline buttons on a row
     ("errors/account_mismatch", "decide"): (
         "This invitation belongs to the account that received it: reload that account's inbox "
@@ -500,6 +511,9 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
         "postpress will not list invitations for this account with the team's key. Check the "
         "account's id in Settings."
     ),
+    ("errors/resource_not_found", "list"): (
+        "postpress does not know this account. Check its postpress account id in Settings."
+    ),
     ("status/404", "list"): (
         "postpress does not know this account. Check its postpress account id in Settings."
     ),
@@ -507,9 +521,13 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
     ("errors/too_many_characters", "chat"): (
         "The message is longer than the provider allows. Shorten it and try again."
     ),
+    ("errors/already_connected", "chat"): (
+        "The provider says you are already connected with this person, and would not start "
+        "this chat. Check the recipients, or message them from the provider."
+    ),
     ("errors/already_invited_recently", "chat"): (
-        "This person was invited recently, so the provider will not start a chat with them this "
-        "way yet. Wait until they accept, then message them."
+        "This person was invited recently, so the provider will not open a conversation with "
+        "them this way yet. Wait until they accept, then message them."
     ),
     ("errors/cannot_invite_attendee", "chat"): (
         "The provider does not allow starting a chat with this person. Check the recipients."

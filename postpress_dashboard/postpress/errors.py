@@ -102,8 +102,10 @@ class PostpressError(Exception):
 
     @property
     def explanation(self) -> str:
-        """The API's `detail`, shortened, when it says more than its title; never a raw type.
-        Already cleaned at the parsing boundary; templates escape it."""
+        """The API's `detail` of a refusal (4xx), shortened, when it says more than its title;
+        never a raw type. Already cleaned at the parsing boundary; templates escape it."""
+        if self.status is None or self.status >= 500:
+            return ""  # a server's detail is for its logs (a trace, a host), not for a person
         detail = " ".join(self.detail.split())
         if not detail or detail.casefold() == self.title.strip().casefold():
             return ""

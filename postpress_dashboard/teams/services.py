@@ -469,8 +469,8 @@ def concerns_linked_account(error: Exception) -> bool:
 
 def account_attention_record(*, account: LinkedAccount, error: Exception | None) -> None:
     """After a call for the account: an account-level 401 marks it as needing attention (shown
-    on the home page and in Settings); any answer that is not one clears the mark. No query
-    unless the mark changes."""
+    on the home page and in Settings); a call that succeeds (error None) clears the mark, other
+    failures leave it. No query unless the mark changes."""
     if isinstance(error, PostpressError) and concerns_linked_account(error):
         if account.attention != error.error_type:
             since = timezone.now()

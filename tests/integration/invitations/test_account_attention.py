@@ -103,3 +103,27 @@ def test_a_member_sees_the_mark_without_a_settings_link(
     home = bob_client.get("/").content.decode()
     assert "login has expired" in home
     assert 'href="/settings/"' not in home.split("needs attention")[1].split("</div>")[0]
+
+
+def test_another_team_never_sees_the_mark(
+    linkedin_account: LinkedAccount, charlie: object, other_team: object
+) -> None:
+    LinkedAccount.objects.filter(pk=linkedin_account.pk).update(
+        attention="errors/disconnected_account"
+    )
+    outsider = Client()
+    outsider.force_login(charlie)  # type: ignore[arg-type]
+    for page in (outsider.get("/").content.decode(), outsider.get("/settings/").content.decode()):
+        assert linkedin_account.label not in page
+        assert "disconnected from the provider" not in page
+
+
+@responses.activate
+def test_an_unknown_account_on_the_inbox_speaks_of_its_id_in_settings(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """Review of issue 13: the sandbox, like postpress, answers resource_not_found."""
+    body = {"type": "errors/resource_not_found", "status": 404, "title": "No account"}
+    responses.get(LIST_URL, status=404, json=body)
+    page = alice_client.get(INBOX, {"account": linkedin_account.pk}).content.decode()
+    assert "postpress does not know this account. Check its postpress account id" in page

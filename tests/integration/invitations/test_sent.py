@@ -382,7 +382,7 @@ def test_an_instagram_invitation_sent_by_username_says_what_is_needed_and_calls_
         "postpress, not by their username or provider_messaging_id. Enter it in the "
         "invitation&#x27;s row to withdraw it." in page
     )
-    assert 'name="provider_id" required' in page  # asked again, in the row
+    assert 'name="provider_id" value="marta.builds" required' in page  # asked again
     sent.refresh_from_db()
     assert sent.status == SentStatus.PENDING
     assert not InvitationEvent.objects.exists()
@@ -418,7 +418,10 @@ def test_an_instagram_row_asks_for_the_provider_id_and_the_page_offers_no_bulk_w
     sent = sent_row(instagram_account, "marta.builds", days_ago=30)
     page = alice_client.get(SENT, {"account": instagram_account.pk, "days": 21}).content.decode()
     assert f'<label for="withdraw-id-{sent.pk}">Their provider_id</label>' in page
-    assert f'id="withdraw-id-{sent.pk}" name="provider_id" required' in page
+    assert (
+        f'id="withdraw-id-{sent.pk}" name="provider_id" value="{sent.recipient_id}" required'
+        in page
+    )
     assert "On Instagram this also unfollows the user with that provider_id." in page
     assert "Withdraw all shown" not in page
     assert "Instagram invitations are withdrawn one at a time" in page
@@ -449,7 +452,7 @@ def test_a_404_for_a_typed_instagram_provider_id_leaves_the_invitation_pending(
         withdraw_url(sent), {"provider_id": "12345"}, headers=HTMX
     ).content.decode()
     assert words in page and "This invitation is gone" not in page
-    assert 'name="provider_id" required' in page  # it can be tried with the right id
+    assert 'name="provider_id" value="marta.builds" required' in page  # tried again
     sent.refresh_from_db()
     assert sent.status == SentStatus.PENDING
     assert len(responses.calls) == 1
@@ -519,3 +522,40 @@ def test_a_bulk_withdraw_of_instagram_invitations_calls_nothing_and_says_why(
         in (page)
     )
     assert not SentInvitation.objects.exclude(status=SentStatus.PENDING).exists()
+
+
+@responses.activate
+def test_an_instagram_withdraw_refuses_the_id_of_another_invitation_s_recipient(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    """Review of issue 13: the call also unfollows whoever the id names, so an id that is the
+    recipient of another of the account's invitations is a slip, refused before any call."""
+    sent = sent_row(instagram_account, "11111111111")
+    other = sent_row(instagram_account, "99999999999")
+
+    page = alice_client.post(
+        withdraw_url(sent), {"provider_id": "99999999999"}, headers=HTMX
+    ).content.decode()
+
+    assert not responses.calls
+    assert "99999999999 is the recipient of another invitation from this account" in page
+    for row in (sent, other):
+        row.refresh_from_db()
+        assert row.status == SentStatus.PENDING
+
+
+@responses.activate
+def test_an_instagram_withdraw_refused_shows_the_same_words_in_its_row_and_in_activity(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    sent = sent_row(instagram_account, IG_USER_ID)
+    responses.delete(CANCEL_URL, **error_answer(404, "errors/resource_not_found"))
+
+    row = alice_client.post(
+        withdraw_url(sent), {"provider_id": IG_USER_ID}, headers=HTMX
+    ).content.decode()
+    activity = alice_client.get("/activity/").content.decode()
+
+    words = escape(message_for("errors/resource_not_found", 404, "withdraw_by_provider_id"))
+    assert words in row and words in activity
+    assert "gone from the provider" not in activity  # the row stays pending

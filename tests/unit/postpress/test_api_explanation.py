@@ -70,3 +70,15 @@ def test_an_answer_echoing_the_key_never_carries_it(api, postpress) -> None:
     error = caught.value
     assert API_KEY not in error.title + error.detail + error.message_for("send")
     assert "[the team's API key]" in error.detail
+
+
+def test_a_server_s_detail_is_never_shown() -> None:
+    """Review of issue 13: a 5xx detail may be a trace or a host name."""
+    error = PostpressError(
+        error_type="errors/unexpected_error",
+        status=500,
+        title="Oops",
+        detail="Traceback: KeyError 'acct' at worker-7.internal:5432",
+    )
+    assert error.explanation == ""
+    assert "worker-7" not in error.message_for("send")

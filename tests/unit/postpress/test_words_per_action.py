@@ -32,7 +32,7 @@ ABSENT_CONTROLS: dict[str, tuple[str, ...]] = {
         "Check the id",
         "the fields",
     ),
-    "chat": ("page size", "300 characters", "inviting them again"),
+    "chat": ("page size", "300 characters", "inviting them again", "tart a chat"),
 }
 # A next step: what the person can do about it.
 NEXT_STEP = re.compile(
