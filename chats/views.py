@@ -87,7 +87,10 @@ def _started_message(chat: NewChat, outcome: services.ChatOutcome) -> str:
 
 def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
     """The catalogue's words at the field they concern; anything else at the top."""
-    message = error.message_for("chat")
+    shown = form.cleaned_data["chat_fields"].option_fields | {"recipients", "message"}
+    # Words for the form as it is: one without an InMail box never says to use or drop InMail.
+    action = "chat" if "inmail" in shown else "chat:no-inmail"
+    message = error.message_for(action, account_label=form.cleaned_data["account"].label)
     if error.error_type == UNSUPPORTED_MEDIA:
         # The provider does not say which file: every single-file field that carried one, and
         # the top for (follow-up) attachments.
@@ -99,7 +102,6 @@ def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
             form.add_error(place, message)
         return
     field = FIELD_FOR_CHAT_ERROR.get(error.error_type)
-    shown = form.cleaned_data["chat_fields"].option_fields | {"recipients", "message"}
     if field is not None and field not in shown:
         field = None  # e.g. an InMail error for an account whose form shows no InMail box
     if field == "inmail" and not form.cleaned_data.get("inmail"):

@@ -44,9 +44,13 @@ class InboxPage:
     def failed(self) -> bool:
         return self.error is not None or bool(self.key_problem)
 
+    account_label: str = ""
+
     @property
     def error_message(self) -> str:
-        return self.error.message_for("list") if self.error is not None else ""
+        if self.error is None:
+            return ""
+        return self.error.message_for("list", account_label=self.account_label)
 
 
 def received_invitation_page(
@@ -62,7 +66,7 @@ def received_invitation_page(
             account_id=account.account_id, limit=limit, cursor=cursor
         )
     except PostpressError as error:
-        return InboxPage(error=error)
+        return InboxPage(error=error, account_label=account.label)
     listed_invitations_remember(account=account, items=page.items)
     decisions = {
         decision.invitation_id: decision

@@ -170,7 +170,8 @@ def invitation_send(request: TeamRequest) -> HttpResponse:
     except services.WriteUnconfirmed as unconfirmed:
         form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_SENT}")
     except PostpressError as error:
-        form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), error.message_for("send"))
+        words = error.message_for("send", account_label=chosen.label)
+        form.add_error(FIELD_FOR_SEND_ERROR.get(error.error_type), words)
     else:
         if outcome.repeated and (still := _repeat_state(outcome.sent)):
             # The same form again: say what the first submission really did, nothing more.
@@ -254,7 +255,8 @@ def _withdraw_outcome(withdrawal: services.Withdrawal) -> WithdrawOutcome:
     if isinstance(error, PostpressError):
         if sent.status == SentStatus.GONE:  # postpress no longer has the id it gave
             return WithdrawOutcome(GONE, "info")
-        return WithdrawOutcome(error.message_for(withdraw_action(sent.account)), "error")
+        words = error.message_for(withdraw_action(sent.account), account_label=sent.account.label)
+        return WithdrawOutcome(words, "error")
     if not withdrawal.withdrawn:
         return _not_withdrawn(sent)
     return WithdrawOutcome(f"Withdrew the invitation to {sent.recipient_id}.", "success")

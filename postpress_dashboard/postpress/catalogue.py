@@ -49,7 +49,9 @@ def _service(message: str, *, retryable: bool = True) -> CatalogueEntry:
     return CatalogueEntry(message, retryable=retryable, fixable_by=FixableBy.SERVICE)
 
 
-_RECONNECT = "Reconnect the account in postpress, then try again."
+# Pages that know the account name it here (PostpressError.message_for).
+RECONNECT_THE_ACCOUNT = "Reconnect the account in postpress"
+_RECONNECT = RECONNECT_THE_ACCOUNT + ", then try again."
 _SUPPORT = "If it keeps happening, contact postpress support and quote the request id."
 
 CATALOGUE: dict[str, CatalogueEntry] = {
@@ -518,6 +520,15 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
         "postpress does not know this account. Check its postpress account id in Settings."
     ),
     # chat: the composer
+    # chat:no-inmail: a composer without an InMail box (Sales Navigator, Recruiter, other
+    # providers)
+    ("errors/not_allowed_inmail", "chat:no-inmail"): (
+        "LinkedIn does not allow this account to send this person a paid message. Check their "
+        "profile on LinkedIn, or connect with them first."
+    ),
+    ("errors/no_connection_with_recipient", "chat:no-inmail"): (
+        "You are not connected with this person. Send them an invitation first."
+    ),
     ("errors/too_many_characters", "chat"): (
         "The message is longer than the provider allows. Shorten it and try again."
     ),
@@ -562,9 +573,12 @@ ACTION_WORDS: dict[tuple[str, str], str] = {
 
 def message_for(error_type: str, status: int | None, action: str) -> str:
     """The words for a type when the person was doing `action`: its words for that action
-    where the general ones do not fit, else the general ones."""
-    if (error_type, action) in ACTION_WORDS:
-        return ACTION_WORDS[(error_type, action)]
+    where the general ones do not fit, else the general ones. An action may name a variant of
+    its page ("chat:no-inmail"): the variant's words first, then the action's."""
+    for key in dict.fromkeys((action, action.partition(":")[0])):
+        if (error_type, key) in ACTION_WORDS:
+            return ACTION_WORDS[(error_type, key)]
+    action = action.partition(":")[0]
     known = error_type in CATALOGUE or error_type in CLIENT_FAILURES
     if not known and (f"status/{status}", action) in ACTION_WORDS:
         return ACTION_WORDS[(f"status/{status}", action)]

@@ -6,6 +6,7 @@ callers can catch "the key is wrong" or "slow down" without knowing 79 types.
 """
 
 from postpress_dashboard.postpress.catalogue import (
+    RECONNECT_THE_ACCOUNT,
     CatalogueEntry,
     FixableBy,
     entry_for,
@@ -91,11 +92,14 @@ class PostpressError(Exception):
     def user_message(self) -> str:
         return self._with_wait_and_request_id(self.entry.message)
 
-    def message_for(self, action: str) -> str:
+    def message_for(self, action: str, *, account_label: str = "") -> str:
         """What a person reads when this answered `action` (list, decide, send, withdraw,
-        chat): the catalogue's words for that action where they differ, then the API's own
-        explanation when it adds something (which parameter was refused, say)."""
+        chat): the catalogue's words for that action where they differ, naming the linked
+        account when they ask to reconnect it, then the API's own explanation when it adds
+        something (which parameter was refused, say)."""
         words = message_for(self.error_type, self.status, action)
+        if account_label:
+            words = words.replace(RECONNECT_THE_ACCOUNT, f"Reconnect {account_label} in postpress")
         if explanation := self.explanation:
             words += f" postpress said: “{explanation}”"
         return self._with_wait_and_request_id(words)

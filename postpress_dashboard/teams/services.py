@@ -451,7 +451,7 @@ def account_test_connection(*, account: LinkedAccount) -> ConnectionReport:
         page = client.list_received_invitations(account_id=account.account_id, limit=1)
     except PostpressError as error:
         account_attention_record(account=account, error=error)
-        return ConnectionReport(False, error.message_for("list"))
+        return ConnectionReport(False, error.message_for("list", account_label=account.label))
     account_attention_record(account=account, error=None)
     waiting = "at least one invitation is waiting" if page.items else "no invitation is waiting"
     return ConnectionReport(True, f"Connected: postpress answered for {account.label}; {waiting}.")

@@ -13,6 +13,7 @@ from pytest_django.fixtures import Settings
 from invitations.models import ListedInvitation, SentInvitation
 from postpress_dashboard.postpress.catalogue import (
     CATALOGUE,
+    RECONNECT_THE_ACCOUNT,
     FixableBy,
     message_for,
     unconfirmed_message,
@@ -76,10 +77,13 @@ def visit(action: str, client: Client, account: LinkedAccount, error_type: str) 
     return client.post("/chats/new/", data).content.decode()
 
 
-def expected_words(action: str, error_type: str) -> str:
+def expected_words(action: str, error_type: str, account: LinkedAccount) -> str:
     if action != "list" and error_type in OUTCOME_UNKNOWN_TYPES:
         return unconfirmed_message(WRITE_OF_ACTION[action], error_type)
-    return message_for(error_type, DOCUMENTED_ERROR_STATUSES[error_type], action)
+    words = message_for(error_type, DOCUMENTED_ERROR_STATUSES[error_type], action)
+    if action != "decide":  # pages that know the account name it where it must be reconnected
+        words = words.replace(RECONNECT_THE_ACCOUNT, f"Reconnect {account.label} in postpress")
+    return words
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +100,7 @@ def test_every_documented_type_reads_in_the_words_of_its_action_on_its_page(
 ) -> None:
     page = visit(action, alice_client, linkedin_account, error_type)
 
-    assert escape(expected_words(action, error_type)) in page, page[-3000:]
+    assert escape(expected_words(action, error_type, linkedin_account)) in page, page[-3000:]
     assert error_type not in page
     if error_type in ACCOUNT_401S:
         assert "Check the API key in Settings" not in page

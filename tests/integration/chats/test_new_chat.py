@@ -1206,3 +1206,20 @@ def test_out_of_credits_without_inmail_ticked_is_said_at_the_top_not_at_the_inma
     words = escape(entry_for("errors/insufficient_credits", 422).message)
     assert words in page
     assert 'id="id_inmail_error"' not in page
+
+
+@responses.activate
+def test_a_recruiter_composer_never_says_to_drop_an_inmail_box_it_does_not_have(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """Review of issue 13: words for the form as it is."""
+    stub_error("errors/not_allowed_inmail", 422)
+    page = post(
+        alice_client,
+        linkedin_account,
+        recipients="AEMAAB-jordan",
+        message="Hello",
+        linkedin_api="recruiter",
+    ).content.decode()
+    assert "does not allow this account to send this person a paid message" in page
+    assert "without InMail" not in page

@@ -89,3 +89,10 @@ def test_the_audit_s_examples_get_words_of_their_own(error_type: str, action: st
 def test_an_undocumented_404_on_the_inbox_speaks_of_the_account() -> None:
     words = PostpressError(error_type="", status=404).message_for("list")
     assert "account id in Settings" in words
+
+
+@pytest.mark.parametrize("error_type", sorted(DOCUMENTED_ERRORS_BY_ACTION["chat"]))
+def test_a_composer_without_an_inmail_box_never_speaks_of_inmail(error_type: str) -> None:
+    """Review of issue 13: the InMail box exists only on LinkedIn Classic's composer."""
+    status = DOCUMENTED_ERROR_STATUSES[error_type]
+    assert "InMail" not in message_for(error_type, status, "chat:no-inmail")
