@@ -90,14 +90,15 @@ def _account_in_team(
     return default.first()
 
 
-def _send_account(team: Team, raw: str | None) -> LinkedAccount | None:
+def _send_account(team: Team, raw: str | None) -> tuple[LinkedAccount | None, LinkedAccount | None]:
     """The team's account named in the request (404 for any other) when it may send: active,
-    and of a provider that takes invitations; else the first that may."""
+    and of a provider that takes invitations; else the first that may, and the one asked for
+    (to say why it was passed over)."""
     inviting = team_active_accounts(team).filter(provider__in=INVITING_PROVIDERS)
-    account = _account_in_team(team, raw, inviting)
-    if account is not None and not (account.is_active and sends_invitations(account.provider)):
-        return inviting.first()
-    return account
+    asked = _account_in_team(team, raw, inviting)
+    if asked is not None and not (asked.is_active and sends_invitations(asked.provider)):
+        return inviting.first(), asked
+    return asked, None
 
 
 def _sent_url(account: LinkedAccount, **params: Any) -> str:
@@ -136,15 +137,13 @@ def _render_send(
 def invitation_send(request: TeamRequest) -> HttpResponse:
     team = request.team
     if request.method == "GET":
-        account = _send_account(team, request.GET.get("account"))
-        if request.GET.get("account") and account is not None:
-            asked = get_account_for_team(team, request.GET["account"])
-            if asked.pk != account.pk and not sends_invitations(asked.provider):
-                messages.info(request, f"{asked.label}: {NOT_INVITING}")
+        account, passed_over = _send_account(team, request.GET.get("account"))
+        if passed_over is not None and not sends_invitations(passed_over.provider):
+            messages.info(request, f"{passed_over.label}: {NOT_INVITING}")
         form = InvitationSendForm(team=team, account=account, user=request.user)
         return _render_send(request, form)
     data = request.POST
-    account = _send_account(team, data.get("account"))
+    account, _ = _send_account(team, data.get("account"))
     if "refresh" in data:
         # Without JavaScript, this button shows the chosen account's fields, keeping the input.
         kept = {name: data.get(name, "") for name in ("recipient_id", "email", "message")}
@@ -216,7 +215,7 @@ def _repeat_state(sent: SentInvitation) -> str:
 @vary_on_headers("HX-Request")
 def send_form_fields(request: TeamRequest) -> HttpResponse:
     """The part of the send form that depends on the account, for htmx when it changes."""
-    account = _send_account(request.team, request.GET.get("account"))
+    account, _ = _send_account(request.team, request.GET.get("account"))
     if not request.htmx:
         query = urlencode({"account": account.pk}) if account else ""
         return redirect(f"{reverse('invitations:send')}?{query}")

@@ -167,11 +167,8 @@ class ProtocolError(PostpressError):
 
 class NotSentError(PostpressError):
     """Refused before any connection, so nothing was sent: a base URL the API key may not go
-    to (``client/host_not_allowed``) or that is not a usable URL (``client/invalid_base_url``)."""
-
-    @property
-    def unconfirmed(self) -> bool:
-        return False  # a definite refusal: the request never left
+    to (``client/host_not_allowed``) or that is not a usable URL (``client/invalid_base_url``).
+    Both are NEVER_SENT_TYPES: a definite refusal, never unconfirmed."""
 
 
 _CATEGORY_BY_STATUS: dict[int, type[PostpressError]] = {
