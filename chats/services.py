@@ -73,12 +73,15 @@ def chat_start(
     files: list[SentFile],
     actor: Actor,
     submission: str = "",
+    detail: str = "",
 ) -> ChatOutcome:
-    """Start the chat, once per form submission; recorded either way. Raises
-    ApiKeyUnavailable, PostpressError (refused: the form may try again) or WriteUnconfirmed
-    (the answer was lost: the chat may have started; never retried)."""
+    """Start the chat, once per form submission; recorded either way (`detail` labels the
+    Activity entry, a campaign's name say, before the files sent). Raises ApiKeyUnavailable,
+    PostpressError (refused: the form may try again) or WriteUnconfirmed (the answer was lost:
+    the chat may have started; never retried)."""
     target = ", ".join(chat.attendees_ids)
-    detail = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
+    files_sent = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
+    detail = "; ".join(part for part in (detail, files_sent) if part)
     client = account_client(account)  # ApiKeyUnavailable: nothing was tried
     reservation, earlier = _reserve_chat(account, target, actor, submission)
     if earlier is not None:

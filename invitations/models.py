@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from postpress_dashboard.core import clock
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
 
@@ -99,7 +100,8 @@ class SentInvitation(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the send was reserved, by the dashboard's clock (campaigns schedule by it).
+    sent_at = models.DateTimeField(default=clock.now, db_index=True)
     invitation_id = models.CharField(max_length=200, blank=True, default="")
     usage = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=24, choices=SentStatus.choices, default=SentStatus.PENDING)
@@ -131,6 +133,7 @@ class EventKind(models.TextChoices):
     SEND = "send", "Send"
     WITHDRAW = "withdraw", "Withdraw"
     CHAT = "chat", "Start chat"
+    CAMPAIGN = "campaign", "Campaign"  # a campaign stopped by itself, or was started or ended
 
 
 class Outcome(models.TextChoices):

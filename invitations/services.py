@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from invitations.models import (
@@ -32,6 +32,7 @@ from invitations.rules import (
     takes_email,
     withdraws_by_provider_id,
 )
+from postpress_dashboard.core import clock
 from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
@@ -106,13 +107,12 @@ def event_record(
     error: Exception | None,
     detail: str = "",
     sent: SentInvitation | None = None,
+    outcome: str = "",
 ) -> InvitationEvent:
     """The one place activity is written. A write that may have gone through is recorded as
-    unconfirmed, whatever failed."""
-    if error is None:
-        outcome = Outcome.OK
-    else:
-        outcome = Outcome.UNCONFIRMED if is_unconfirmed(error) else Outcome.FAILED
+    unconfirmed, whatever failed; `outcome` is given only for entries that are not writes (a
+    campaign that stopped by itself)."""
+    outcome = outcome or _write_outcome(error)
     if isinstance(error, PostpressError | None):  # an answer, or a call that went through
         account_attention_record(account=account, error=error)
     return InvitationEvent.objects.create(
@@ -126,6 +126,12 @@ def event_record(
         error_type=_db_text(error.error_type, 100) if isinstance(error, PostpressError) else "",
         sent=sent,
     )
+
+
+def _write_outcome(error: Exception | None) -> str:
+    if error is None:
+        return Outcome.OK
+    return Outcome.UNCONFIRMED if is_unconfirmed(error) else Outcome.FAILED
 
 
 def _db_text(value: str, limit: int) -> str:
@@ -355,20 +361,41 @@ class CapsUsage:
 
 
 def account_caps_usage(account: LinkedAccount) -> CapsUsage:
-    """Invitations sent through the dashboard in the rolling last 24 hours and 7 days.
+    """Invitations sent through the dashboard in the rolling last 24 hours and 7 days, by
+    people and campaigns alike.
 
     Sending and unconfirmed ones count too: they may have gone out.
     """
-    now = timezone.now()
-    sent = SentInvitation.objects.filter(
-        account=account, sent_at__gte=now - timedelta(days=7)
-    ).exclude(status__in=FREE_OF_CAPS)
+    now = clock.now()
+    sent = _counted_sends(account, since=now - timedelta(days=7))
     return CapsUsage(
         sent_today=sent.filter(sent_at__gte=now - timedelta(days=1)).count(),
         sent_this_week=sent.count(),
         daily_cap=account.daily_cap,
         weekly_cap=account.weekly_cap,
     )
+
+
+def _counted_sends(account: LinkedAccount, *, since: datetime) -> QuerySet[SentInvitation]:
+    return SentInvitation.objects.filter(account=account, sent_at__gte=since).exclude(
+        status__in=FREE_OF_CAPS
+    )
+
+
+def account_caps_free_at(account: LinkedAccount, usage: CapsUsage) -> datetime:
+    """When the rolling windows will have room for one more send: the moment the send that
+    fills a reached cap leaves its window (the caps may have been lowered below the count)."""
+    now = clock.now()
+    moments = [now]
+    for window, count, cap in (
+        (timedelta(days=1), usage.sent_today, usage.daily_cap),
+        (timedelta(days=7), usage.sent_this_week, usage.weekly_cap),
+    ):
+        if count >= cap:
+            oldest = _counted_sends(account, since=now - window).order_by("sent_at")
+            leaving = oldest.values_list("sent_at", flat=True)[count - cap]
+            moments.append(leaving + window)
+    return max(moments)
 
 
 @dataclass(frozen=True)
@@ -409,15 +436,24 @@ def invitation_send(
     )
     if not fresh:
         return SendOutcome(reservation, repeated=True)  # no second invitation
+    return SendOutcome(reserved_invitation_send(reservation=reservation, actor=actor))
+
+
+def reserved_invitation_send(
+    *, reservation: SentInvitation, actor: Actor, detail: str = ""
+) -> SentInvitation:
+    """Make the call for a SENDING row that holds its cap slot (a form's or a campaign's), and
+    record what came of it. Raises as invitation_send does."""
+    account = reservation.account
     try:
         sent = account_client(account).send_invitation(
             account_id=account.account_id,
-            provider_id=recipient_id,
-            user_email=email or None,
-            message=message or None,
+            provider_id=reservation.recipient_id,
+            user_email=reservation.email or None,
+            message=reservation.message or None,
         )
     except Exception as error:
-        _send_failed(reservation, error, actor)
+        _send_failed(reservation, error, actor, detail=detail)
         raise
     reservation.invitation_id, reservation.usage = sent.invitation_id, sent.usage
     reservation.status, reservation.status_at = SentStatus.PENDING, timezone.now()
@@ -426,14 +462,17 @@ def invitation_send(
         account=account,
         actor=actor,
         kind=EventKind.SEND,
-        target=recipient_id,
+        target=reservation.recipient_id,
         error=None,
+        detail=detail,
         sent=reservation,
     )
-    return SendOutcome(reservation)
+    return reservation
 
 
-def _send_failed(reservation: SentInvitation, error: Exception, actor: Actor) -> None:
+def _send_failed(
+    reservation: SentInvitation, error: Exception, actor: Actor, *, detail: str = ""
+) -> None:
     """Only a definite refusal gives the slot and the token back; otherwise the row stays."""
     account = reservation.account
     if isinstance(error, ApiKeyUnavailable):
@@ -448,6 +487,7 @@ def _send_failed(reservation: SentInvitation, error: Exception, actor: Actor) ->
         kind=EventKind.SEND,
         target=reservation.recipient_id,
         error=error,
+        detail=detail,
         sent=reservation if unconfirmed else None,
     )
     if not unconfirmed:
@@ -770,7 +810,7 @@ def abandoned_writes_mark_unconfirmed(*, team: Team) -> int:
     ).select_related("account", "sent_by")
     found = 0
     for sent in abandoned:
-        found += _abandoned_sent(sent)
+        found += abandoned_send_mark_unconfirmed(sent)
     decisions = InvitationDecision.objects.filter(
         account__team=team, state=DecisionState.IN_PROGRESS, decided_at__lt=cutoff
     ).select_related("account", "actor")
@@ -786,7 +826,9 @@ ABANDONED_TO_UNCONFIRMED = {
 }
 
 
-def _abandoned_sent(sent: SentInvitation) -> int:
+def abandoned_send_mark_unconfirmed(sent: SentInvitation) -> int:
+    """A send whose request stopped mid-call is unconfirmed, with its Activity entry; 0 when
+    it is no longer sending or withdrawing (its answer came, or another sweep took it)."""
     after, kind = ABANDONED_TO_UNCONFIRMED[SentStatus(sent.status)]
     taken = SentInvitation.objects.filter(pk=sent.pk, status=sent.status).update(
         status=after, status_at=timezone.now()

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "postpress_dashboard.teams",
     "invitations",
     "chats",
+    "campaigns",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +254,30 @@ POSTPRESS_BULK_BUDGET = env.float("POSTPRESS_BULK_BUDGET", default=25.0)
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)
 CHAT_UPLOAD_MAX_REQUEST_BYTES = env.int("CHAT_UPLOAD_MAX_REQUEST_BYTES", default=300 * 1024 * 1024)
 CHAT_UPLOAD_MAX_FILES = env.int("CHAT_UPLOAD_MAX_FILES", default=10)
+
+# Campaigns run in background workers through Django's tasks framework (docs/campaigns.md).
+# TASKS_QUEUE selects the queue: "database" (the default: django-tasks-db, whose worker is
+# `manage.py db_worker`, needs nothing but the database) or "rq" (RQ on Redis at
+# TASKS_REDIS_URL, for workers on several machines: `manage.py rqworker --with-scheduler
+# --job-class django_tasks_rq.backend.Job default`). `manage.py campaign_worker` runs the right
+# one. Tests set a backend that only records what was enqueued.
+TASKS_QUEUE = env.str("TASKS_QUEUE", default="database")
+if TASKS_QUEUE == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASKS_QUEUE == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env.str("TASKS_REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+else:
+    raise ImproperlyConfigured("TASKS_QUEUE must be 'database' or 'rq'.")
+# A campaign's send still under way after this long lost its worker mid-call: it is marked
+# unconfirmed (never sent again by itself). Longer than any call may take.
+CAMPAIGN_ABANDONED_AFTER_SECONDS = env.int("CAMPAIGN_ABANDONED_AFTER_SECONDS", default=120)
+# A campaign stops by itself once postpress reports the account's usage at this percentage.
+CAMPAIGN_STOP_AT_USAGE = env.int("CAMPAIGN_STOP_AT_USAGE", default=95)
+# The most recipients a campaign holds, and the largest recipients file (bytes).
+CAMPAIGN_MAX_RECIPIENTS = env.int("CAMPAIGN_MAX_RECIPIENTS", default=10_000)
+CAMPAIGN_MAX_FILE_BYTES = env.int("CAMPAIGN_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 
 # The local sandbox API (python manage.py run_sandbox) and the key it accepts.
 SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", default="pp_sandbox_demo_key")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("postpress_dashboard.teams.urls")),
     path("", include("invitations.urls")),
     path("", include("chats.urls")),
+    path("", include("campaigns.urls")),
     # The admin signs in through the same page, so the same login limits apply.
     path(
         "admin/login/",

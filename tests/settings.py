@@ -15,3 +15,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # "table is locked" instead of waiting their turn as they do on a real deployment's file.
     # One file per run (pytest-django deletes it at the end), so two runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tasks are recorded, not run: tests run a campaign's steps themselves on a fake clock
+# (tests/campaigns_support.py), and the worker tests start real workers with their own settings.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}

@@ -12,7 +12,11 @@ from postpress_dashboard.core.errors import too_large_response
 
 # Views that take files, and the most their whole body may carry: the chat composer takes its
 # files (CHAT_UPLOAD_MAX_REQUEST_BYTES together) besides a form's worth of fields.
-UPLOAD_VIEWS = {"chats:new": "CHAT_UPLOAD_MAX_REQUEST_BYTES"}
+UPLOAD_VIEWS = {
+    "chats:new": "CHAT_UPLOAD_MAX_REQUEST_BYTES",
+    "campaigns:new": "CAMPAIGN_MAX_FILE_BYTES",
+    "campaigns:add_recipients": "CAMPAIGN_MAX_FILE_BYTES",
+}
 
 
 def body_limit(view_name: str) -> int:

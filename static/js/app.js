@@ -23,3 +23,24 @@ for (const name of ["htmx:responseError", "htmx:sendError"]) {
     region.hidden = false;
   });
 }
+
+// Timezone fields marked data-browser-timezone (a chat's Recruiter follow-up, a campaign's
+// working hours): while one is still the server's default, use the browser's own zone when it
+// is listed. Without JavaScript the server's default stays.
+function useBrowserTimezone(root) {
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return;
+  }
+  root.querySelectorAll("select[data-browser-timezone]").forEach((select) => {
+    if (zone && [...select.options].some((option) => option.value === zone)) {
+      select.value = zone;
+    }
+    select.removeAttribute("data-browser-timezone");
+  });
+}
+
+document.addEventListener("htmx:load", (event) => useBrowserTimezone(event.target));
+useBrowserTimezone(document);

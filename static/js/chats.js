@@ -1,23 +1,7 @@
-// The "New chat" composer: the browser's timezone for a Recruiter follow-up, and the upload's
-// progress. Loaded by templates/chats/new.html; the page works without it (the timezone falls
-// back to the server's, and the form posts as a plain multipart form).
+// The "New chat" composer: the upload's progress (app.js sets the browser's timezone).
+// Loaded by templates/chats/new.html; the page works without it (the form posts as a plain
+// multipart form).
 "use strict";
-
-// While the timezone is still the server's default, use the browser's own when it is listed.
-function useBrowserTimezone(root) {
-  let zone = "";
-  try {
-    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
-  } catch {
-    return;
-  }
-  root.querySelectorAll("select[data-browser-timezone]").forEach((select) => {
-    if (zone && [...select.options].some((option) => option.value === zone)) {
-      select.value = zone;
-    }
-    select.removeAttribute("data-browser-timezone");
-  });
-}
 
 function progressParts(elt) {
   const form = elt instanceof Element ? elt.closest("form[data-chat-form]") : null;
@@ -70,5 +54,3 @@ for (const name of ["htmx:responseError", "htmx:sendError"]) {
 }
 
 // Content htmx swaps in, and the page itself (this script is deferred: the DOM is parsed).
-document.addEventListener("htmx:load", (event) => useBrowserTimezone(event.target));
-useBrowserTimezone(document);

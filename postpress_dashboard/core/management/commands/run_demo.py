@@ -32,6 +32,7 @@ class Command(BaseCommand):
         # Stopped with SIGTERM, still run the finally below so the sandbox goes too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         sandbox = start_sandbox(sandbox_port)
+        worker = start_worker()
         try:
             self.print_banner(port, sandbox_port)
             # --insecure: staticfiles serves our CSS and htmx even with DEBUG off.
@@ -39,14 +40,16 @@ class Command(BaseCommand):
                 "runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True
             )
         finally:
-            sandbox.terminate()
-            sandbox.wait(timeout=10)
+            for process in (worker, sandbox):
+                process.terminate()
+                process.wait(timeout=10)
 
     def print_banner(self, port: int, sandbox_port: int) -> None:
         lines = [
             "",
             f"postpress dashboard: http://127.0.0.1:{port}/",
             f"sandbox API:         http://127.0.0.1:{sandbox_port}/api/v1",
+            f"campaign worker:     {settings.TASKS_QUEUE} queue (manage.py campaign_worker)",
             "demo logins (teams: Demo team, Demo agency):",
             *(f"  {username} / {password}" for username, password, _ in DEMO_LOGINS),
             "",
@@ -66,6 +69,12 @@ def start_sandbox(port: int) -> subprocess.Popen[bytes]:
             raise CommandError("The sandbox API did not start; see its output above.")
         time.sleep(0.1)
     return process
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """The campaigns' background worker, beside the dashboard (the database queue by default)."""
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "campaign_worker"]
+    return subprocess.Popen(command)  # noqa: S603
 
 
 def _port_in_use(port: int) -> bool:

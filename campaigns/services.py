@@ -1,0 +1,711 @@
+"""Creating, controlling and running campaigns.
+
+A running campaign is a chain of steps, each a task (campaigns/tasks.py) scheduled for the
+moment its pacing allows. One step, in one transaction holding the campaign's and the
+account's row locks: check the hours, the daily limit and the account's caps (shared with
+manual sends and every other campaign of the account), skip who must be skipped, claim the
+next recipient (with its cap slot), and schedule the next step. Then, outside the
+transaction, the one API call, and its outcome recorded. A step whose ticket is no longer the
+campaign's (delivered twice, late, or after Pause) does nothing.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q
+
+from campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Recipient,
+    RecipientStatus,
+)
+from campaigns.pacing import Pacing
+from campaigns.recipients import ParsedRecipients, RecipientRow
+from campaigns.templating import MessageTemplate, template_parse
+from chats.models import ChatSubmission
+from chats.services import chat_start
+from invitations.models import EventKind, Outcome, SentInvitation, SentStatus
+from invitations.rules import MESSAGE_LIMIT, sends_invitations, takes_email
+from invitations.services import (
+    Actor,
+    WriteUnconfirmed,
+    abandoned_send_mark_unconfirmed,
+    account_caps_free_at,
+    account_caps_usage,
+    event_record,
+    reserved_invitation_send,
+)
+from postpress_dashboard.core import clock
+from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.schemas import NewChat
+from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.teams.services import api_key_problem
+
+logger = logging.getLogger(__name__)
+
+# LinkedIn refuses to invite someone again for three weeks after a withdrawn invitation.
+REINVITE_AFTER = timedelta(weeks=3)
+# A connection that never opened sent nothing: the recipient waits this long for another try.
+UNREACHABLE_WAIT = timedelta(minutes=5)
+# Skips are decided in batches of this many recipients per step (one query a batch).
+SKIP_BATCH = 100
+# Answers after which the rest of the list cannot go out from this account: the campaign
+# stops and says why (a person fixes the account, then resumes).
+STOPPING_TYPES = frozenset({"errors/limit_exceeded"})
+STOPPING_STATUSES = frozenset({401, 403})
+ALREADY_CONNECTED = "errors/already_connected"
+RATE_LIMITED = "errors/too_many_requests"
+# Sends still in SENDING after this long lost their worker mid-call.
+ABANDONED_AFTER = timedelta(seconds=settings.CAMPAIGN_ABANDONED_AFTER_SECONDS)
+# Stored rows of recipients added or imported per INSERT.
+INSERT_BATCH = 1000
+
+
+class CampaignRefused(Exception):
+    """The dashboard refuses a change to a campaign, before any call: the words say why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- building a campaign -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PacingFields:
+    timezone: str
+    work_days: str
+    work_start: object
+    work_end: object
+    gap_min_seconds: int
+    gap_max_seconds: int
+    daily_limit: int | None
+
+
+def campaign_create(
+    *,
+    team: Team,
+    account: LinkedAccount,
+    name: str,
+    kind: str,
+    template: MessageTemplate,
+    recipients: ParsedRecipients,
+    pacing: PacingFields,
+    actor: Actor,
+) -> Campaign:
+    """A paused campaign with its recipients, each checked against the template: nothing
+    is half-imported (one transaction)."""
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            team=team,
+            account=account,
+            name=name,
+            kind=kind,
+            template=template.source,
+            created_by=actor if actor and actor.pk else None,
+            **vars(pacing),
+        )
+        _recipients_store(campaign, template, recipients.rows, first_position=0)
+    return campaign
+
+
+def campaign_recipients_add(*, campaign: Campaign, recipients: ParsedRecipients) -> int:
+    """Add rows to an open campaign, after the ones already there; a recipient already in it
+    is not added again (the same file uploaded twice adds nobody). Returns how many were."""
+    if not campaign.is_open:
+        raise CampaignRefused("This campaign has ended: start a new one to reach more people.")
+    limit = settings.CAMPAIGN_MAX_RECIPIENTS
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        count = locked.recipients.count()
+        if count + len(recipients.rows) > limit:
+            raise CampaignRefused(
+                f"This campaign has {count:,} recipients; with {len(recipients.rows):,} more it "
+                f"would pass the limit of {limit:,}. Add fewer, or start another campaign."
+            )
+        last = locked.recipients.aggregate(last=Max("position"))["last"]
+        template = template_parse(locked.template)
+        return _recipients_store(locked, template, recipients.rows, first_position=(last or 0) + 1)
+
+
+def _recipients_store(
+    campaign: Campaign, template: MessageTemplate, rows: list[RecipientRow], *, first_position: int
+) -> int:
+    provider_takes_email = takes_email(campaign.account.provider)
+    stored = [
+        Recipient(
+            campaign=campaign,
+            row_number=row.row_number,
+            position=first_position + index,
+            recipient_id=row.recipient_id,
+            email=row.email if provider_takes_email and _invites(campaign) else "",
+            variables=row.variables,
+            problem=recipient_problem(campaign, template, row.variables),
+        )
+        for index, row in enumerate(rows)
+    ]
+    before = campaign.recipients.count()
+    Recipient.objects.bulk_create(stored, batch_size=INSERT_BATCH, ignore_conflicts=True)
+    return campaign.recipients.count() - before
+
+
+def recipient_problem(campaign: Campaign, template: MessageTemplate, values: dict[str, str]) -> str:
+    """Why this recipient's message cannot go out as it is, or an empty string."""
+    rendered = template.render(values)
+    if rendered.missing:
+        names = ", ".join(f"{{{name}}}" for name in rendered.missing)
+        return f"{names} has no value here and no fallback."
+    if _invites(campaign) and len(rendered.text) > MESSAGE_LIMIT:
+        return (
+            f"The note is {len(rendered.text)} characters; invitations take at most "
+            f"{MESSAGE_LIMIT}. Shorten the template or skip this recipient."
+        )
+    if not _invites(campaign) and not rendered.text.strip():
+        return "The message is empty for this recipient."
+    return ""
+
+
+def campaign_template_change(*, campaign: Campaign, template: MessageTemplate) -> None:
+    """A new template for the recipients not yet sent, each checked again."""
+    if campaign.state == CampaignState.RUNNING:
+        raise CampaignRefused("Pause the campaign before changing its message.")
+    if not campaign.is_open:
+        raise CampaignRefused("This campaign has ended.")
+    with transaction.atomic():
+        campaign.template = template.source
+        campaign.save(update_fields=["template"])
+        queued = list(campaign.recipients.filter(status=RecipientStatus.QUEUED))
+        for recipient in queued:
+            recipient.problem = recipient_problem(campaign, template, recipient.variables)
+        Recipient.objects.bulk_update(queued, ["problem"], batch_size=INSERT_BATCH)
+
+
+def campaign_recipient_skip(*, campaign: Campaign, recipient: Recipient, actor: Actor) -> bool:
+    """A person takes a recipient not yet sent out of the campaign. False when it is no
+    longer queued (a worker claimed it a moment ago)."""
+    who = actor.get_username() if actor and actor.pk else "a teammate"
+    return bool(
+        Recipient.objects.filter(
+            pk=recipient.pk, campaign=campaign, status=RecipientStatus.QUEUED
+        ).update(
+            status=RecipientStatus.SKIPPED,
+            reason=f"Skipped by {who}.",
+            finished_at=clock.now(),
+        )
+    )
+
+
+def campaign_recipient_remove(*, campaign: Campaign, recipient: Recipient) -> bool:
+    """Remove a recipient not yet sent; False when it is no longer queued."""
+    removed, _ = Recipient.objects.filter(
+        pk=recipient.pk, campaign=campaign, status=RecipientStatus.QUEUED
+    ).delete()
+    return bool(removed)
+
+
+# --- controls ------------------------------------------------------------------------------
+
+
+def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
+    """Start or resume: the first step is scheduled now (it waits for working hours itself).
+    Refused while a recipient's message cannot go out as it is."""
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+        if locked.state not in (CampaignState.PAUSED, CampaignState.STOPPED):
+            raise CampaignRefused(f"This campaign is {locked.get_state_display().lower()}.")
+        _check_startable(locked)
+        now = clock.now()
+        locked.state, locked.stop_reason, locked.stop_error_type = CampaignState.RUNNING, "", ""
+        locked.started_by = actor if actor and actor.pk else None
+        locked.started_at = locked.started_at or now
+        locked.save(
+            update_fields=["state", "stop_reason", "stop_error_type", "started_by", "started_at"]
+        )
+        _schedule(locked, now)
+        event_record(
+            account=locked.account,
+            actor=actor,
+            kind=EventKind.CAMPAIGN,
+            target=locked.name,
+            error=None,
+            detail="Started" if campaign.never_started else "Resumed",
+        )
+    campaign.refresh_from_db()
+
+
+def _check_startable(campaign: Campaign) -> None:
+    account = campaign.account
+    if not account.is_active:
+        raise CampaignRefused(f"{account.label} is switched off in Settings.")
+    if _invites(campaign) and not sends_invitations(account.provider):
+        raise CampaignRefused(
+            "Invitations are sent from LinkedIn and Instagram accounts only: choose Messages "
+            "for this account."
+        )
+    queued = campaign.recipients.filter(status=RecipientStatus.QUEUED)
+    blocked = queued.exclude(problem="").count()
+    if blocked:
+        raise CampaignRefused(
+            f"{blocked:,} recipient{'s' if blocked != 1 else ''} cannot be sent as "
+            f"{'they are' if blocked != 1 else 'it is'}: fix the message or skip "
+            f"{'them' if blocked != 1 else 'it'} (listed under Needs fixing)."
+        )
+    if not queued.exists():
+        raise CampaignRefused("Nobody is left to send to: add recipients first.")
+
+
+def campaign_pause(*, campaign: Campaign, actor: Actor) -> bool:
+    """No step starts after this; a call already under way finishes and is recorded."""
+    paused = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).update(
+        state=CampaignState.PAUSED, ticket="", next_send_at=None
+    )
+    campaign.refresh_from_db()
+    return bool(paused)
+
+
+def campaign_cancel(*, campaign: Campaign, actor: Actor) -> bool:
+    """End it for good: the recipients not yet sent stay unsent."""
+    cancelled = Campaign.objects.filter(
+        pk=campaign.pk,
+        state__in=[CampaignState.PAUSED, CampaignState.RUNNING, CampaignState.STOPPED],
+    ).update(state=CampaignState.CANCELLED, ticket="", next_send_at=None, ended_at=clock.now())
+    campaign.refresh_from_db()
+    if cancelled:
+        event_record(
+            account=campaign.account,
+            actor=actor,
+            kind=EventKind.CAMPAIGN,
+            target=campaign.name,
+            error=None,
+            detail="Cancelled",
+        )
+    return bool(cancelled)
+
+
+def _schedule(campaign: Campaign, at: datetime) -> None:
+    """Make the step for `at` the only one that may run (inside the caller's transaction); the
+    task is enqueued once the transaction commits, so it never runs ahead of it."""
+    campaign.ticket, campaign.next_send_at = uuid.uuid4().hex, at
+    campaign.save(update_fields=["ticket", "next_send_at"])
+    campaign_id, ticket = campaign.pk, campaign.ticket
+    transaction.on_commit(lambda: step_enqueue(campaign_id=campaign_id, ticket=ticket, at=at))
+
+
+def step_enqueue(*, campaign_id: int, ticket: str, at: datetime) -> None:
+    from campaigns.tasks import campaign_step  # the task module imports this one
+
+    task = campaign_step if at <= clock.now() else campaign_step.using(run_after=at)
+    task.enqueue(campaign_id, ticket)
+
+
+def campaigns_revive(*, team: Team) -> int:
+    """Running campaigns whose next step never came (its task was lost: a queue flushed, a
+    worker that died between commit and enqueue) get a fresh one. Pages call this."""
+    late = clock.now() - ABANDONED_AFTER
+    revived = 0
+    for campaign in Campaign.objects.filter(
+        team=team, state=CampaignState.RUNNING, next_send_at__lt=late
+    ):
+        with transaction.atomic():
+            locked = Campaign.objects.select_for_update().filter(
+                pk=campaign.pk, state=CampaignState.RUNNING, ticket=campaign.ticket
+            )
+            if (fresh := locked.first()) is not None:
+                _schedule(fresh, clock.now())
+                revived += 1
+    return revived
+
+
+# --- one step ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    campaign: Campaign
+    recipient: Recipient
+    message: str
+    reservation: SentInvitation | None  # invitations: the row holding the cap slot
+
+
+def campaign_step_run(*, campaign_id: int, ticket: str) -> None:
+    """The task's body: claim the next recipient (or wait, skip, finish), then send to it."""
+    claim = _step_claim(campaign_id, ticket)
+    if claim is not None:
+        _step_send(claim)
+
+
+def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
+    now = clock.now()
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update()
+            .select_related("account", "started_by")
+            .filter(pk=campaign_id, state=CampaignState.RUNNING, ticket=ticket)
+            .first()
+        )
+        if campaign is None:
+            return None  # paused, ended, or this step was replaced
+        recipients_abandoned_mark_unconfirmed(campaign=campaign)
+        pacing = Pacing.of(campaign)
+        if (opens := pacing.next_working_moment(now)) > now:
+            _schedule(campaign, opens)
+            return None
+        if _daily_limit_reached(campaign, pacing, now):
+            _schedule(campaign, pacing.next_day(now))
+            return None
+        # The same lock manual sends take: no two reservations pass the caps check together.
+        account = LinkedAccount.objects.select_for_update().get(pk=campaign.account_id)
+        if _invites(campaign):
+            usage = account_caps_usage(account)
+            if usage.reached:
+                _schedule(
+                    campaign, pacing.next_working_moment(account_caps_free_at(account, usage))
+                )
+                return None
+        recipient, message = _next_sendable(campaign, now)
+        if recipient is None:
+            _run_out(campaign)
+            return None
+        reservation = _claim(campaign, account, recipient, message, now)
+        _schedule(campaign, now + pacing.gap())
+    return Claim(campaign, recipient, message, reservation)
+
+
+def _daily_limit_reached(campaign: Campaign, pacing: Pacing, now: datetime) -> bool:
+    if campaign.daily_limit is None:
+        return False
+    today = campaign.recipients.filter(claimed_at__gte=pacing.day_start(now)).exclude(
+        status=RecipientStatus.QUEUED  # given back: a refusal that sent nothing
+    )
+    return today.count() >= campaign.daily_limit
+
+
+def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None, str]:
+    """The first queued recipient that may be sent to, marking skips on the way."""
+    template = template_parse(campaign.template)
+    while True:
+        batch = list(
+            campaign.recipients.filter(status=RecipientStatus.QUEUED, problem="").order_by(
+                "position"
+            )[:SKIP_BATCH]
+        )
+        if not batch:
+            return None, ""
+        reasons = _skip_reasons(campaign, batch, now) if _invites(campaign) else {}
+        for recipient in batch:
+            if reason := reasons.get(recipient.recipient_id):
+                _finish_recipient(recipient, RecipientStatus.SKIPPED, reason=reason)
+                continue
+            rendered = template.render(recipient.variables)
+            if problem := recipient_problem(campaign, template, recipient.variables):
+                recipient.problem = problem  # the data changed under it: a person looks again
+                recipient.save(update_fields=["problem"])
+                continue
+            return recipient, rendered.text
+
+
+def _skip_reasons(campaign: Campaign, batch: list[Recipient], now: datetime) -> dict[str, str]:
+    """Recipients the team has invited already, by any campaign or by hand, and those whose
+    invitation was withdrawn too recently to invite again: one query per batch."""
+    earlier = (
+        SentInvitation.objects.filter(
+            account__team_id=campaign.team_id,
+            recipient_id__in=[recipient.recipient_id for recipient in batch],
+        )
+        .exclude(status=SentStatus.NOT_SENT)
+        .values_list("recipient_id", "status", "sent_at", "withdrawn_at")
+    )
+    reasons: dict[str, str] = {}
+    for recipient_id, status, sent_at, withdrawn_at in earlier:
+        if status == SentStatus.WITHDRAWN:
+            if withdrawn_at and withdrawn_at > now - REINVITE_AFTER:
+                reasons.setdefault(
+                    recipient_id,
+                    f"Their invitation was withdrawn on {withdrawn_at:%d %b %Y}: LinkedIn blocks "
+                    "inviting the same person again for 3 weeks.",
+                )
+            continue
+        reasons[recipient_id] = f"Already invited by this team on {sent_at:%d %b %Y}."
+    return reasons
+
+
+def _claim(
+    campaign: Campaign, account: LinkedAccount, recipient: Recipient, message: str, now: datetime
+) -> SentInvitation | None:
+    """The recipient is taken, and for an invitation its cap slot with it."""
+    reservation = None
+    if _invites(campaign):
+        reservation = SentInvitation.objects.create(
+            account=account,
+            recipient_id=recipient.recipient_id,
+            email=recipient.email,
+            message=message,
+            sent_by=campaign.started_by,
+            status=SentStatus.SENDING,
+            sent_at=now,
+            status_at=now,
+        )
+    recipient.status, recipient.claimed_at, recipient.sent = (
+        RecipientStatus.SENDING,
+        now,
+        reservation,
+    )
+    recipient.save(update_fields=["status", "claimed_at", "sent"])
+    return reservation
+
+
+def _run_out(campaign: Campaign) -> None:
+    """Nobody left to claim: finished once no send is still under way."""
+    if campaign.recipients.filter(status=RecipientStatus.SENDING).exists():
+        _schedule(campaign, clock.now() + ABANDONED_AFTER)  # look again once they are settled
+        return
+    campaign.state, campaign.ticket, campaign.next_send_at = CampaignState.FINISHED, "", None
+    campaign.ended_at = clock.now()
+    campaign.save(update_fields=["state", "ticket", "next_send_at", "ended_at"])
+    event_record(
+        account=campaign.account,
+        actor=campaign.started_by,
+        kind=EventKind.CAMPAIGN,
+        target=campaign.name,
+        error=None,
+        detail="Finished",
+    )
+
+
+def _step_send(claim: Claim) -> None:
+    """The call, outside any transaction, and what came of it."""
+    campaign, recipient = claim.campaign, claim.recipient
+    try:
+        if claim.reservation is not None:
+            sent = reserved_invitation_send(
+                reservation=claim.reservation,
+                actor=campaign.started_by,
+                detail=campaign_label(campaign),
+            )
+            _finish_recipient(recipient, RecipientStatus.SENT)
+            _stop_if_usage_high(campaign, sent.usage)
+        else:
+            _chat_send(claim)
+            _finish_recipient(recipient, RecipientStatus.SENT)
+    except WriteUnconfirmed as unconfirmed:
+        _finish_recipient(recipient, RecipientStatus.UNCONFIRMED, reason=unconfirmed.message)
+    except PostpressError as error:
+        _refused(campaign, recipient, error)
+    except ApiKeyUnavailable as unavailable:
+        _give_back(recipient)
+        campaign_stop(campaign=campaign, reason=api_key_problem(unavailable.state))
+    except Exception as error:  # a bug: the call may have gone out, so it is never repeated
+        logger.exception("campaign %s: send to recipient %s failed", campaign.pk, recipient.pk)
+        _finish_recipient(
+            recipient,
+            RecipientStatus.UNCONFIRMED,
+            reason=WriteUnconfirmed(_action(campaign), error).message,
+        )
+
+
+def _chat_send(claim: Claim) -> None:
+    campaign, recipient = claim.campaign, claim.recipient
+    submission = f"campaign-recipient-{recipient.pk}"
+    chat = NewChat(
+        account_id=campaign.account.account_id,
+        attendees_ids=(recipient.recipient_id,),
+        text=claim.message,
+    )
+    try:
+        chat_start(
+            account=campaign.account,
+            chat=chat,
+            files=[],
+            actor=campaign.started_by,
+            submission=submission,
+            detail=campaign_label(campaign),
+        )
+    finally:
+        Recipient.objects.filter(pk=recipient.pk).update(
+            chat=ChatSubmission.objects.filter(submission=submission).first()
+        )
+
+
+def _refused(campaign: Campaign, recipient: Recipient, error: PostpressError) -> None:
+    """A definite answer that nothing was sent (an error envelope, or no connection)."""
+    words = error.message_for(_action(campaign), account_label=campaign.account.label)
+    if error.error_type == ALREADY_CONNECTED:
+        _finish_recipient(recipient, RecipientStatus.SKIPPED, reason=words, error=error)
+    elif error.error_type == RATE_LIMITED:
+        _give_back(recipient)
+        wait = timedelta(seconds=error.retry_after or UNREACHABLE_WAIT.total_seconds())
+        _reschedule(campaign, clock.now() + wait)
+    elif not error.answered_with_envelope:
+        _give_back(recipient)  # the connection never opened: it may be tried again later
+        _reschedule(campaign, clock.now() + UNREACHABLE_WAIT)
+    elif error.error_type in STOPPING_TYPES or error.status in STOPPING_STATUSES:
+        _give_back(recipient)
+        campaign_stop(campaign=campaign, reason=words, error=error)
+    else:
+        _finish_recipient(recipient, RecipientStatus.FAILED, reason=words, error=error)
+
+
+def _stop_if_usage_high(campaign: Campaign, usage: int | None) -> None:
+    threshold = settings.CAMPAIGN_STOP_AT_USAGE
+    if usage is not None and usage >= threshold:
+        campaign_stop(
+            campaign=campaign,
+            reason=(
+                f"postpress reports {campaign.account.label} at {usage}% of its invitation "
+                f"limit (the campaign stops at {threshold}%): it stopped so the account stays "
+                "safe. Resume it once the limit has room again."
+            ),
+        )
+
+
+def campaign_stop(*, campaign: Campaign, reason: str, error: PostpressError | None = None) -> bool:
+    """The campaign stops by itself and says why, on its page, the home page and Activity."""
+    stopped = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).update(
+        state=CampaignState.STOPPED,
+        ticket="",
+        next_send_at=None,
+        stop_reason=reason[:500],
+        stop_error_type=error.error_type if error else "",
+    )
+    if stopped:
+        event_record(
+            account=campaign.account,
+            actor=campaign.started_by,
+            kind=EventKind.CAMPAIGN,
+            target=campaign.name,
+            error=error,
+            detail=f"Stopped: {reason}",
+            outcome=Outcome.FAILED,
+        )
+    return bool(stopped)
+
+
+def _reschedule(campaign: Campaign, at: datetime) -> None:
+    """Move the next step later (a rate limit's wait), unless the schedule changed meanwhile."""
+    with transaction.atomic():
+        locked = (
+            Campaign.objects.select_for_update()
+            .filter(pk=campaign.pk, state=CampaignState.RUNNING)
+            .first()
+        )
+        if locked is not None and (locked.next_send_at is None or locked.next_send_at < at):
+            _schedule(locked, at)
+
+
+def _give_back(recipient: Recipient) -> None:
+    """Nothing was sent: back in the queue, in its place (its cap slot was given back)."""
+    Recipient.objects.filter(pk=recipient.pk).update(
+        status=RecipientStatus.QUEUED, claimed_at=None, sent=None
+    )
+
+
+def _finish_recipient(
+    recipient: Recipient, status: str, *, reason: str = "", error: PostpressError | None = None
+) -> None:
+    recipient.status, recipient.reason = status, reason[:500]
+    recipient.error_type = error.error_type[:100] if error else ""
+    recipient.finished_at = clock.now()
+    Recipient.objects.filter(pk=recipient.pk).update(
+        status=status,
+        reason=recipient.reason,
+        error_type=recipient.error_type,
+        finished_at=recipient.finished_at,
+    )
+
+
+def recipients_abandoned_mark_unconfirmed(*, campaign: Campaign) -> int:
+    """Recipients still SENDING long after any call could take lost their worker mid-call:
+    unconfirmed, with their send's Activity entry, never sent again by themselves."""
+    cutoff = clock.now() - ABANDONED_AFTER
+    stale = list(
+        campaign.recipients.filter(
+            status=RecipientStatus.SENDING, claimed_at__lt=cutoff
+        ).select_related("sent", "sent__account", "sent__sent_by")
+    )
+    for recipient in stale:
+        if recipient.sent is not None and recipient.sent.status == SentStatus.SENDING:
+            abandoned_send_mark_unconfirmed(recipient.sent)
+        Recipient.objects.filter(pk=recipient.pk, status=RecipientStatus.SENDING).update(
+            status=RecipientStatus.UNCONFIRMED,
+            reason=WriteUnconfirmed(_action(campaign), AbandonedStep()).message,
+            finished_at=clock.now(),
+        )
+    return len(stale)
+
+
+class AbandonedStep(Exception):
+    """The worker making the call stopped before its answer was recorded."""
+
+
+def campaign_label(campaign: Campaign) -> str:
+    return f"Campaign “{campaign.name}”"
+
+
+def _invites(campaign: Campaign) -> bool:
+    return campaign.kind == CampaignKind.INVITATIONS
+
+
+def _action(campaign: Campaign) -> str:
+    return EventKind.SEND if _invites(campaign) else EventKind.CHAT
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    queued: int
+    sending: int
+    sent: int
+    unconfirmed: int
+    skipped: int
+    failed: int
+    blocked: int  # queued, but cannot go out as it is
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.unconfirmed + self.skipped + self.failed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def campaign_progress(campaign: Campaign) -> Progress:
+    """Counts by status, in one query."""
+    counts = campaign.recipients.aggregate(
+        total=Count("pk"),
+        blocked=Count("pk", filter=Q(status=RecipientStatus.QUEUED) & ~Q(problem="")),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in RecipientStatus},
+    )
+    return Progress(**counts)
+
+
+def campaigns_progress(campaigns: Iterable[Campaign]) -> dict[int, Progress]:
+    """Counts for several campaigns, in one query."""
+    ids = [campaign.pk for campaign in campaigns]
+    rows = (
+        Recipient.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(
+            total=Count("pk"),
+            blocked=Count("pk", filter=Q(status=RecipientStatus.QUEUED) & ~Q(problem="")),
+            **{status.value: Count("pk", filter=Q(status=status)) for status in RecipientStatus},
+        )
+    )
+    empty = Progress(0, 0, 0, 0, 0, 0, 0, 0)
+    found = {row.pop("campaign_id"): Progress(**row) for row in rows}
+    return {campaign_id: found.get(campaign_id, empty) for campaign_id in ids}
+
+
+def recipient_ids(campaign: Campaign) -> set[str]:
+    return set(campaign.recipients.values_list("recipient_id", flat=True))
