@@ -10,6 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import responses
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -27,12 +28,25 @@ SKIPPED_ROUTES = ("login/", "logout/", "admin/login/", "healthz", *JOIN_ROUTES)
 ADMIN_ROUTE = "admin/"
 
 # URL keywords that name an object of the current team, and which object the tests pass:
-# World.objects_of gives each team's. invitation_id names the team's listed invitation; action
-# is the same for every team ("accept"), so it names no team's object on its own.
+# World.objects_of gives each team's. invitation_id names the team's listed invitation; action,
+# control and change are the same for every team ("accept", "start", "skip"): what the URL does
+# to its object, they name no team's object on their own.
 OBJECT_KWARGS = frozenset(
-    {"account_pk", "membership_pk", "sent_pk", "event_pk", "invite_pk", "invitation_id", "action"}
+    {
+        "account_pk",
+        "membership_pk",
+        "sent_pk",
+        "event_pk",
+        "invite_pk",
+        "invitation_id",
+        "campaign_pk",
+        "recipient_pk",
+        "action",
+        "control",
+        "change",
+    }
 )
-SHARED_KWARGS = frozenset({"action"})
+SHARED_KWARGS = frozenset({"action", "control", "change"})
 # Values of World.objects_of that a request carries and that name nothing of the team: what its
 # account's chats take (an API and a recipient of that API). Never swapped for another team's.
 CHAT_VALUES = frozenset({"linkedin_api", "chat_recipient"})
@@ -103,6 +117,12 @@ def _chat_api_selected(world: World, team: Team) -> str:
     """The composer's fields fragment: the team's account's own API, chosen."""
     api = world.objects_of(team)["linkedin_api"]
     return f'<option value="{api}" selected>'
+
+
+def _campaign_start_button(world: World, team: Team) -> str:
+    """The progress panel: the Start button of the team's own campaign."""
+    url = reverse("campaigns:control", args=[world.campaign_of(team).pk, "start"])
+    return f'action="{url}"'
 
 
 # What the Recruiter preview keeps, and what it must drop.
@@ -339,6 +359,75 @@ MATRIX: dict[str, Endpoint] = {
         post_status=200,
         post_shows=PREVIEW_SHOWN,
     ),
+    # --- campaigns: for every member of the team. No POST calls postpress: Start only
+    # schedules the first step (tests run tasks on Django's DummyBackend). ---
+    "campaigns:list": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        shows=lambda w, team: w.campaign_of(team).name,
+    ),
+    "campaigns:new": Endpoint(
+        GET_POST,
+        team_required=True,
+        admin_only=False,
+        effect="db",
+        # Multipart, as the page posts it (it takes a recipients file too).
+        post_data=lambda o: {
+            "name": "Matrix campaign",
+            "account": o["account_pk"],
+            "kind": "invitations",
+            "template": "Hello {first_name|there}, glad to connect.",
+            "recipients": "ACoMatrixRecipient1\nACoMatrixRecipient2",
+            "timezone": "UTC",
+            "work_days": ["1", "2", "3", "4", "5"],
+            "work_start": "09:00",
+            "work_end": "17:00",
+            "gap_min_seconds": "60",
+            "gap_max_seconds": "180",
+        },
+    ),
+    "campaigns:detail": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        shows=lambda w, team: w.campaign_of(team).name,
+    ),
+    # Polled by the page while the campaign runs; without htmx it redirects to the page.
+    "campaigns:progress": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        htmx=True,
+        shows=_campaign_start_button,
+    ),
+    "campaigns:template": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="db",
+        post_data=lambda o: {"template": "Hello {provider_id|there}, from the matrix."},
+    ),
+    "campaigns:add_recipients": Endpoint(
+        POST,
+        team_required=True,
+        admin_only=False,
+        effect="db",
+        post_data=lambda o: {"recipients": "ACoMatrixNewcomer"},
+    ),
+    "campaigns:recipient_change": Endpoint(POST, team_required=True, admin_only=False, effect="db"),
+    # The results, streamed as CSV: each recipient of the team's campaign.
+    "campaigns:export": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        shows=lambda w, team: w.recipient_of(team).recipient_id,
+    ),
+    "campaigns:control": Endpoint(POST, team_required=True, admin_only=False, effect="db"),
 }
 
 
@@ -346,10 +435,32 @@ def send(client: Client, name: str, method: str, url: str, objects: Objects, **e
     """The endpoint's request with the given team's query or body (and htmx's header)."""
     endpoint = MATRIX[name]
     if method == "GET":
-        return client.get(url, endpoint.query(objects), headers=endpoint.headers, **extra)
+        response = client.get(url, endpoint.query(objects), headers=endpoint.headers, **extra)
+        return _read_through(response)
     if query := endpoint.post_query(objects):
         url = f"{url.partition('?')[0]}?{urlencode(query)}"  # these objects' query, not url's
-    return client.post(url, endpoint.post_data(objects), headers=endpoint.headers, **extra)
+    response = client.post(url, endpoint.post_data(objects), headers=endpoint.headers, **extra)
+    return _read_through(response)
+
+
+class _StreamRead(StreamingHttpResponse):
+    """A streamed answer read to its end, its body kept as `content`."""
+
+    body: bytes
+
+    @property
+    def content(self) -> bytes:
+        return self.body
+
+
+def _read_through(response: Any) -> Any:
+    """The answer, a streamed one (the campaign results CSV) read to its end: the tests search
+    its body as they search any page's `content`."""
+    if response.streaming and type(response) is StreamingHttpResponse:
+        body = b"".join(response.streaming_content)
+        response.__class__ = _StreamRead
+        response.body = body
+    return response
 
 
 def assert_did_what_it_is_for(

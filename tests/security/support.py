@@ -6,7 +6,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,10 @@ from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParser
 from requests import PreparedRequest
 
+from campaigns.models import Campaign, CampaignKind, Recipient
+from campaigns.recipients import recipients_from_lines
+from campaigns.services import PacingFields, campaign_create
+from campaigns.templating import template_parse
 from invitations.models import (
     InvitationDecision,
     InvitationEvent,
@@ -88,13 +93,51 @@ CHAT_ANSWER = {"object": "ChatStarted", "chat_id": "chat_new_4004", "message_id"
 CHAT_WITH_A = {"linkedin_api": "classic", "chat_recipient": "ACoChatRecipient1"}
 CHAT_WITH_B = {"linkedin_api": "sales_navigator", "chat_recipient": "ACwChatRecipient2"}
 
+# Each team's campaign: invitations from its account to one queued recipient, paused as the New
+# campaign page leaves it. Its pk and its recipient's travel in URLs; what only the team may see
+# (name, message, recipient) carries the team's marker.
+CAMPAIGN_A = {
+    "name": "Acme spring outreach",
+    "template": "Hi {first_name|there}, Acme would like to connect.",
+    "recipient_id": "ACoAcmeCampaignProspect",
+}
+CAMPAIGN_B = {
+    "name": "Zephyr spring outreach",
+    "template": "Hi {first_name|there}, Zephyr would like to connect.",
+    "recipient_id": "ACoZephyrCampaignProspect",
+}
+CAMPAIGN_PACING = PacingFields(
+    timezone="UTC",
+    work_days="12345",
+    work_start=time(9),
+    work_end=time(17),
+    gap_min_seconds=60,
+    gap_max_seconds=180,
+    daily_limit=None,
+)
+
+
+def paused_campaign_of(account: LinkedAccount, actor: User, made: dict[str, str]) -> Campaign:
+    """A paused campaign of the account with one queued recipient, made with the services."""
+    return campaign_create(
+        team=account.team,
+        account=account,
+        name=made["name"],
+        kind=CampaignKind.INVITATIONS,
+        template=template_parse(made["template"]),
+        recipients=recipients_from_lines(made["recipient_id"]),
+        pacing=CAMPAIGN_PACING,
+        actor=actor,
+    )
+
 
 @dataclass(frozen=True)
 class World:
     """alice (admin) and bob (member) in team A; charlie (admin) in team B; dave in no team.
 
     Each team has a linked account with one listed (received) invitation, one sent invitation
-    and one activity event.
+    and one activity event; and a paused campaign on that account with one queued recipient,
+    which the team's admin makes as the world is made (paused_campaign_of).
     """
 
     alice: User
@@ -119,11 +162,25 @@ class World:
     invite_b: TeamInvite
     invite_token_a: str
     invite_token_b: str
+    campaign_a: Campaign = field(init=False)
+    campaign_b: Campaign = field(init=False)
+    recipient_a: Recipient = field(init=False)  # each campaign's queued recipient
+    recipient_b: Recipient = field(init=False)
+
+    def __post_init__(self) -> None:
+        for team, account, admin, made in (
+            ("a", self.account_a, self.alice, CAMPAIGN_A),
+            ("b", self.account_b, self.charlie, CAMPAIGN_B),
+        ):
+            campaign = paused_campaign_of(account, admin, made)
+            object.__setattr__(self, f"campaign_{team}", campaign)
+            object.__setattr__(self, f"recipient_{team}", campaign.recipients.get())
 
     def objects_of(self, team: Team) -> dict[str, Any]:
         """What names `team`'s objects: each URL keyword, and the values request bodies and
         postpress calls carry (team_slug, account_id, sent_invitation_id); and what its
-        account's chats take (linkedin_api, chat_recipient), which names nothing of the team."""
+        account's chats take (linkedin_api, chat_recipient), which names nothing of the team.
+        action, control and change are the same for every team: what a URL does to its object."""
         if team.pk == self.team_a.pk:
             account, membership = self.account_a, self.bob_membership
             listed, sent, chat = self.listed_a, self.sent_a, CHAT_WITH_A
@@ -139,7 +196,11 @@ class World:
             "event_pk": unconfirmed.pk,
             "invite_pk": invite.pk,
             "invitation_id": listed.invitation_id,
+            "campaign_pk": self.campaign_of(team).pk,
+            "recipient_pk": self.recipient_of(team).pk,
             "action": "accept",
+            "control": "start",
+            "change": "skip",
             "team_slug": team.slug,
             "account_id": account.account_id,
             "sent_invitation_id": sent.invitation_id,
@@ -147,6 +208,12 @@ class World:
 
     def sent_of(self, team: Team) -> SentInvitation:
         return self.sent_a if team.pk == self.team_a.pk else self.sent_b
+
+    def campaign_of(self, team: Team) -> Campaign:
+        return self.campaign_a if team.pk == self.team_a.pk else self.campaign_b
+
+    def recipient_of(self, team: Team) -> Recipient:
+        return self.recipient_a if team.pk == self.team_a.pk else self.recipient_b
 
 
 # --- database snapshots --------------------------------------------------------------------
@@ -162,6 +229,8 @@ SNAPSHOT_MODELS = (
     SentInvitation,
     InvitationEvent,
     TeamInvite,
+    Campaign,
+    Recipient,
 )
 
 
@@ -197,6 +266,12 @@ def team_snapshot(team: Team) -> dict[str, list[dict[str, Any]]]:
         "sent": list(SentInvitation.objects.filter(of_team).order_by("pk").values()),
         "invitation_events": list(
             InvitationEvent.objects.filter(Q(team=team) | of_team).order_by("pk").values()
+        ),
+        "campaigns": list(Campaign.objects.filter(Q(team=team) | of_team).order_by("pk").values()),
+        "campaign_recipients": list(
+            Recipient.objects.filter(Q(campaign__team=team) | Q(campaign__account__team=team))
+            .order_by("pk")
+            .values()
         ),
     }
 
