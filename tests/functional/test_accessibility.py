@@ -13,6 +13,8 @@ PAGES = {
     "new chat": "/chats/new/",
     "activity": "/activity/",
     "settings": "/settings/",
+    "campaigns": "/campaigns/",
+    "new campaign": "/campaigns/new/",
 }
 
 
