@@ -133,7 +133,10 @@ class CampaignForm(RecipientsFields):
         label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
     )
     work_end = forms.TimeField(
-        label="Until", initial=time(17), widget=forms.TimeInput(attrs={"type": "time"})
+        label="Until",
+        initial=time(17),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="00:00 means until midnight.",
     )
     gap_min_seconds = forms.IntegerField(
         label="Shortest gap between sends (seconds)", min_value=0, initial=60
@@ -194,7 +197,7 @@ class CampaignForm(RecipientsFields):
 
     def _check_pacing(self, cleaned: dict[str, Any], account: LinkedAccount | None) -> None:
         start, end = cleaned.get("work_start"), cleaned.get("work_end")
-        if start and end and end <= start:
+        if start and end and end <= start and end != time(0):  # 00:00: until midnight
             self.add_error("work_end", "The working hours must end after they start.")
         low, high = cleaned.get("gap_min_seconds"), cleaned.get("gap_max_seconds")
         if low is not None and high is not None and high < low:

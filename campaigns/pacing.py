@@ -44,9 +44,11 @@ class Pacing:
         """The working hours of a local day, or None when it is not a working day."""
         if day.isoweekday() not in self.work_days:
             return None
+        # Until 00:00 means until midnight: the end of this day.
+        end_day = day + timedelta(days=1) if self.end == time(0) else day
         return (
             datetime.combine(day, self.start, tzinfo=self.zone),
-            datetime.combine(day, self.end, tzinfo=self.zone),
+            datetime.combine(end_day, self.end, tzinfo=self.zone),
         )
 
     def next_working_moment(self, moment: datetime) -> datetime:

@@ -22,6 +22,11 @@ def team_campaigns(team: Team) -> QuerySet[Campaign]:
     return Campaign.objects.filter(team=team).select_related("account")
 
 
+def team_campaigns_under_way(team: Team) -> QuerySet[Campaign]:
+    """Running campaigns, and those that stopped by themselves and wait for a person."""
+    return team_campaigns(team).filter(state__in=[CampaignState.RUNNING, CampaignState.STOPPED])
+
+
 def get_campaign_for_team(team: Team, campaign_pk: int) -> Campaign:
     campaign = team_campaigns(team).select_related("started_by").filter(pk=campaign_pk).first()
     if campaign is None:

@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 REINVITE_AFTER = timedelta(weeks=3)
 # A connection that never opened sent nothing: the recipient waits this long for another try.
 UNREACHABLE_WAIT = timedelta(minutes=5)
+# The shortest wait a step schedules for room in the caps: never a step that loops in place.
+MIN_WAIT = timedelta(seconds=1)
 # Skips are decided in batches of this many recipients per step (one query a batch).
 SKIP_BATCH = 100
 # Answers after which the rest of the list cannot go out from this account: the campaign
@@ -124,7 +126,7 @@ def campaign_recipients_add(*, campaign: Campaign, recipients: ParsedRecipients)
         raise CampaignRefused("This campaign has ended: start a new one to reach more people.")
     limit = settings.CAMPAIGN_MAX_RECIPIENTS
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        locked = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
         count = locked.recipients.count()
         if count + len(recipients.rows) > limit:
             raise CampaignRefused(
@@ -218,7 +220,11 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
     """Start or resume: the first step is scheduled now (it waits for working hours itself).
     Refused while a recipient's message cannot go out as it is."""
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+        locked = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=campaign.pk)
+        )
         if locked.state not in (CampaignState.PAUSED, CampaignState.STOPPED):
             raise CampaignRefused(f"This campaign is {locked.get_state_display().lower()}.")
         _check_startable(locked)
@@ -315,7 +321,7 @@ def campaigns_revive(*, team: Team) -> int:
         team=team, state=CampaignState.RUNNING, next_send_at__lt=late
     ):
         with transaction.atomic():
-            locked = Campaign.objects.select_for_update().filter(
+            locked = Campaign.objects.select_for_update(of=("self",)).filter(
                 pk=campaign.pk, state=CampaignState.RUNNING, ticket=campaign.ticket
             )
             if (fresh := locked.first()) is not None:
@@ -346,7 +352,7 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
     now = clock.now()
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("account", "started_by")
             .filter(pk=campaign_id, state=CampaignState.RUNNING, ticket=ticket)
             .first()
@@ -366,9 +372,8 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if _invites(campaign):
             usage = account_caps_usage(account)
             if usage.reached:
-                _schedule(
-                    campaign, pacing.next_working_moment(account_caps_free_at(account, usage))
-                )
+                room_at = max(account_caps_free_at(account, usage), now + MIN_WAIT)
+                _schedule(campaign, pacing.next_working_moment(room_at))
                 return None
         recipient, message = _next_sendable(campaign, now)
         if recipient is None:
@@ -592,7 +597,7 @@ def _reschedule(campaign: Campaign, at: datetime) -> None:
     """Move the next step later (a rate limit's wait), unless the schedule changed meanwhile."""
     with transaction.atomic():
         locked = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .filter(pk=campaign.pk, state=CampaignState.RUNNING)
             .first()
         )

@@ -125,6 +125,7 @@ def campaign_progress(request: TeamRequest, campaign_pk: int) -> HttpResponse:
 
 @team_required
 @require_POST
+@vary_on_headers("HX-Request")
 def campaign_control(request: TeamRequest, campaign_pk: int, control: str) -> HttpResponse:
     campaign = selectors.get_campaign_for_team(request.team, campaign_pk)
     change = CONTROLS.get(control)

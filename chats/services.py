@@ -81,7 +81,7 @@ def chat_start(
     the chat may have started; never retried)."""
     target = ", ".join(chat.attendees_ids)
     files_sent = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
-    detail = "; ".join(part for part in (detail, files_sent) if part)
+    detail = "; ".join(part for part in (detail, files_sent and f"Files: {files_sent}") if part)
     client = account_client(account)  # ApiKeyUnavailable: nothing was tried
     reservation, earlier = _reserve_chat(account, target, actor, submission)
     if earlier is not None:

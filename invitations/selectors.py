@@ -140,7 +140,8 @@ def sent_invitations(
     """Each with `unconfirmed_event`: the pk of the Activity entry a person resolves, if any."""
     sent = (
         SentInvitation.objects.filter(account=account)
-        .select_related("sent_by", "withdrawn_by")
+        # A campaign's sends name it (campaigns.Recipient.sent), in the same query.
+        .select_related("sent_by", "withdrawn_by", "campaign_recipient__campaign")
         .annotate(unconfirmed_event=Subquery(_awaiting_resolution(OuterRef("pk"))))
     )
     if pending_longer_than_days is not None:

@@ -369,7 +369,7 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
     now = clock.now()
     sent = _counted_sends(account, since=now - timedelta(days=7))
     return CapsUsage(
-        sent_today=sent.filter(sent_at__gte=now - timedelta(days=1)).count(),
+        sent_today=sent.filter(sent_at__gt=now - timedelta(days=1)).count(),
         sent_this_week=sent.count(),
         daily_cap=account.daily_cap,
         weekly_cap=account.weekly_cap,
@@ -377,7 +377,8 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
 
 
 def _counted_sends(account: LinkedAccount, *, since: datetime) -> QuerySet[SentInvitation]:
-    return SentInvitation.objects.filter(account=account, sent_at__gte=since).exclude(
+    """Sends after `since` (a send exactly a window ago has left it)."""
+    return SentInvitation.objects.filter(account=account, sent_at__gt=since).exclude(
         status__in=FREE_OF_CAPS
     )
 

@@ -11,6 +11,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from campaigns.selectors import team_campaigns_under_way
+from campaigns.services import campaigns_progress, campaigns_revive
 from postpress_dashboard.core.login_limits import login_attempt_allowed, login_success_record
 from postpress_dashboard.teams.selectors import team_accounts_needing_attention
 
@@ -20,8 +22,16 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     team = getattr(request, "team", None)
-    attention = list(team_accounts_needing_attention(team)) if team is not None else []
-    return render(request, "core/home.html", {"attention_accounts": attention})
+    if team is None:
+        return render(request, "core/home.html", {"attention_accounts": [], "campaigns": []})
+    campaigns_revive(team=team)
+    campaigns = list(team_campaigns_under_way(team))
+    progress = campaigns_progress(campaigns)
+    context = {
+        "attention_accounts": list(team_accounts_needing_attention(team)),
+        "campaigns": [(campaign, progress[campaign.pk]) for campaign in campaigns],
+    }
+    return render(request, "core/home.html", context)
 
 
 @method_decorator(never_cache, name="dispatch")

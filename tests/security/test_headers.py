@@ -188,7 +188,12 @@ def test_it_walks_every_page_that_answers_get() -> None:
 def test_it_walks_the_htmx_fragments_as_htmx_asks_for_them() -> None:
     fragments = {name for name in get_endpoints() if MATRIX[name].htmx}
 
-    assert fragments == {"invitations:send_fields", "invitations:sent_row", "chats:fields"}
+    assert fragments == {
+        "invitations:send_fields",
+        "invitations:sent_row",
+        "chats:fields",
+        "campaigns:progress",
+    }
     assert fragments <= set(PAGES)
     assert all(MATRIX[name].headers == {"HX-Request": "true"} for name in fragments)
 
