@@ -57,6 +57,7 @@ class RecipientsFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.existing = existing or set()
         self.parsed: ParsedRecipients | None = None
+        self.file_given = False
 
     def takes_email(self) -> bool:
         return False
@@ -64,6 +65,7 @@ class RecipientsFields(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         upload: UploadedFile | None = cleaned.get("recipients_file")
+        self.file_given = upload is not None  # a refused form cannot give it back: say so
         pasted = (cleaned.get("recipients") or "").strip()
         if upload and pasted:
             self.add_error("recipients", ONE_SOURCE)

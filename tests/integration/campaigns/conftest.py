@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from campaigns.models import Campaign, CampaignKind, CampaignState
 from campaigns.recipients import recipients_from_csv
@@ -138,3 +139,10 @@ def run_due(campaigns: list[Campaign], fake: FakeClock, *, until: datetime) -> N
             return
         fake.set(max(fake(), nearest.next_send_at))  # type: ignore[arg-type]
         campaign_step_run(campaign_id=nearest.pk, ticket=nearest.ticket)
+
+
+@pytest.fixture
+def outreach_client(client: Client, alice: User, sandbox_team: Team) -> Client:
+    """Alice, signed in, in the sandbox's team only."""
+    client.force_login(alice)
+    return client

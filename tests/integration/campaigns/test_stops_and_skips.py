@@ -1,0 +1,188 @@
+"""What a campaign skips, with reasons, and when it stops by itself, against the sandbox's
+triggers (an `err_<type>` in a recipient or account id makes it answer that error)."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+
+from campaigns.models import CampaignKind, CampaignState, RecipientStatus
+from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
+from invitations.services import invitation_send
+from postpress_dashboard.core.clock import FakeClock
+from postpress_dashboard.sandbox.server import RunningSandbox
+from postpress_dashboard.teams import services as team_services
+from postpress_dashboard.teams.models import LinkedAccount
+from tests.integration.campaigns.conftest import MakeCampaign, run_campaign
+
+
+def statuses(campaign_pk: int) -> dict[str, str]:
+    from campaigns.models import Recipient
+
+    return dict(
+        Recipient.objects.filter(campaign_id=campaign_pk).values_list("recipient_id", "status")
+    )
+
+
+def test_it_skips_people_the_team_invited_already_by_hand_or_by_another_campaign(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount, alice: User
+) -> None:
+    invitation_send(
+        account=sandbox_linkedin, recipient_id="known", email="", message="", actor=alice
+    )
+    earlier = make_campaign(["from_earlier"])
+    run_campaign(earlier, fake_clock)
+    campaign = make_campaign(["known", "from_earlier", "new_person"])
+    run_campaign(campaign, fake_clock)
+    assert statuses(campaign.pk) == {
+        "known": RecipientStatus.SKIPPED,
+        "from_earlier": RecipientStatus.SKIPPED,
+        "new_person": RecipientStatus.SENT,
+    }
+    reason = campaign.recipients.get(recipient_id="known").reason
+    assert reason.startswith("Already invited by this team on")
+    assert SentInvitation.objects.filter(recipient_id="known").count() == 1
+
+
+def test_it_skips_someone_withdrawn_less_than_three_weeks_ago_but_not_earlier(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount, alice: User
+) -> None:
+    now = fake_clock()
+    for recipient_id, days_ago in (("withdrawn_lately", 20), ("withdrawn_long_ago", 22)):
+        SentInvitation.objects.create(
+            account=sandbox_linkedin,
+            recipient_id=recipient_id,
+            status=SentStatus.WITHDRAWN,
+            sent_at=now - timedelta(days=days_ago + 1),
+            withdrawn_at=now - timedelta(days=days_ago),
+        )
+    campaign = make_campaign(["withdrawn_lately", "withdrawn_long_ago"])
+    run_campaign(campaign, fake_clock)
+    assert statuses(campaign.pk) == {
+        "withdrawn_lately": RecipientStatus.SKIPPED,
+        "withdrawn_long_ago": RecipientStatus.SENT,
+    }
+    reason = campaign.recipients.get(recipient_id="withdrawn_lately").reason
+    assert "LinkedIn blocks inviting the same person again for 3 weeks" in reason
+
+
+def test_an_already_connected_answer_is_a_skip_not_a_failure(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    campaign = make_campaign(["friend_err_already_connected", "stranger"])
+    run_campaign(campaign, fake_clock)
+    skipped = campaign.recipients.get(recipient_id="friend_err_already_connected")
+    assert skipped.status == RecipientStatus.SKIPPED
+    assert skipped.error_type == "errors/already_connected"
+    assert skipped.reason and "errors/" not in skipped.reason
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.FINISHED
+
+
+def test_a_refusal_for_one_person_fails_that_row_and_the_campaign_goes_on(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    campaign = make_campaign(["bad_err_invalid_parameters", "good"])
+    run_campaign(campaign, fake_clock)
+    failed = campaign.recipients.get(recipient_id="bad_err_invalid_parameters")
+    assert failed.status == RecipientStatus.FAILED
+    assert failed.reason and "{" not in failed.reason
+    assert campaign.recipients.get(recipient_id="good").status == RecipientStatus.SENT
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "err_limit_exceeded",
+        "err_disconnected_account",  # 401 for the account
+        "err_account_restricted",  # 403
+    ],
+)
+def test_it_stops_by_itself_and_says_why(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, trigger: str
+) -> None:
+    campaign = make_campaign(["first", f"then_{trigger}", "never_reached"])
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert campaign.stop_reason and "errors/" not in campaign.stop_reason
+    assert campaign.stop_error_type == f"errors/{trigger.removeprefix('err_')}"
+    # The recipient it stopped on was not sent: it waits in the queue for Resume.
+    assert statuses(campaign.pk) == {
+        "first": RecipientStatus.SENT,
+        f"then_{trigger}": RecipientStatus.QUEUED,
+        "never_reached": RecipientStatus.QUEUED,
+    }
+    stop = InvitationEvent.objects.get(kind=EventKind.CAMPAIGN, outcome=Outcome.FAILED)
+    assert stop.target == campaign.name and stop.detail.startswith("Stopped:")
+
+
+def test_it_stops_when_the_teams_key_is_refused(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount
+) -> None:
+    team_services.team_set_api_key(team=sandbox_linkedin.team, api_key="pp_wrong_key", actor=None)
+    campaign = make_campaign(["someone"])
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert campaign.stop_reason
+    assert campaign.recipients.get().status == RecipientStatus.QUEUED
+
+
+def test_it_stops_at_95_percent_usage(
+    make_campaign: MakeCampaign,
+    fake_clock: FakeClock,
+    sandbox_linkedin: LinkedAccount,
+    campaign_sandbox: RunningSandbox,
+) -> None:
+    sandbox_linkedin.daily_cap = sandbox_linkedin.weekly_cap = 500
+    sandbox_linkedin.save()
+    # The sandbox's limit is 100: its usage passes 95% with the 95th send.
+    campaign = make_campaign(
+        [f"person_{n}" for n in range(120)], gap_min_seconds=1, gap_max_seconds=1
+    )
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert "95%" in campaign.stop_reason
+    assert campaign.recipients.filter(status=RecipientStatus.SENT).count() == 95
+
+
+def test_too_many_requests_waits_its_retry_after_then_goes_on(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    from campaigns.services import campaign_step_run
+
+    campaign = make_campaign(["busy_err_too_many_requests_wait_600"])
+    campaign.refresh_from_db()
+    started = fake_clock()
+    campaign_step_run(campaign_id=campaign.pk, ticket=campaign.ticket)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.RUNNING
+    assert campaign.next_send_at == started + timedelta(seconds=600)
+    assert campaign.recipients.get().status == RecipientStatus.QUEUED
+
+
+def test_a_messages_campaign_starts_one_chat_per_person(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_team: object
+) -> None:
+    whatsapp = team_services.account_add(
+        team=sandbox_team,  # type: ignore[arg-type]
+        fields=team_services.AccountFields(
+            provider="WHATSAPP", account_id="acc_whatsapp_demo", label="Support", linkedin_apis=[]
+        ),
+        actor=None,
+    )
+    campaign = make_campaign(
+        ["+15550001", "+15550002"],
+        account=whatsapp,
+        kind=CampaignKind.MESSAGES,
+        template="Hello {first_name}, a quick question.",
+    )
+    run_campaign(campaign, fake_clock)
+    sent = campaign.recipients.filter(status=RecipientStatus.SENT)
+    assert sent.count() == 2
+    assert all(recipient.chat is not None for recipient in sent)
+    events = InvitationEvent.objects.filter(kind=EventKind.CHAT, outcome=Outcome.OK)
+    assert events.count() == 2
+    assert all(event.detail == f"Campaign “{campaign.name}”" for event in events)
