@@ -17,9 +17,16 @@ def _size(size: int) -> str:
     return f"{math.ceil(size / 1024)} KB" if size >= 1024 else f"{size} bytes"
 
 
-def too_large_response(request: HttpRequest, *, upload: bool = False) -> HttpResponse:
-    """413: the body is over what the page takes (a form's fields, or a chat's files)."""
-    if upload:
+def too_large_response(request: HttpRequest, *, upload: str = "") -> HttpResponse:
+    """413: the body is over what the page takes (a form's fields, a chat's files, or the
+    recipients file of the upload view named `upload`)."""
+    if upload.startswith("campaigns:"):
+        limit = _size(settings.CAMPAIGN_MAX_FILE_BYTES)
+        problem = (
+            f"The recipients file is larger than {limit}, the most a campaign takes. Go back "
+            "and split it into several campaigns."
+        )
+    elif upload:
         limit = _size(settings.CHAT_UPLOAD_MAX_REQUEST_BYTES)
         problem = (
             f"The files together are larger than {limit}, the most one chat may carry. "

@@ -48,7 +48,9 @@ class RequestBodyLimitMiddleware:
         match = request.resolver_match
         view_name = match.view_name if match is not None else ""
         if declared > body_limit(view_name):
-            return too_large_response(request, upload=view_name in UPLOAD_VIEWS)
+            return too_large_response(
+                request, upload=view_name if view_name in UPLOAD_VIEWS else ""
+            )
         return None
 
 

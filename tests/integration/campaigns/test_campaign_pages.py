@@ -175,3 +175,15 @@ def test_sent_invitations_and_home_name_the_campaign_and_its_stop(
     assert f"{other.name}</a> stopped by itself: postpress refused the account." in home
     activity = outreach_client.get(reverse("invitations:activity")).content.decode()
     assert "Stopped: postpress refused the account." in activity
+
+
+def test_a_recipients_file_over_the_limit_is_refused_in_words_before_it_is_read(
+    outreach_client: Client, sandbox_linkedin: LinkedAccount, settings: object
+) -> None:
+    settings.CAMPAIGN_MAX_FILE_BYTES = 1000  # type: ignore[attr-defined]
+    data = form_data(sandbox_linkedin)
+    data["recipients_file"] = upload("provider_id\n" + "someone\n" * 400_000)
+    response = outreach_client.post(reverse("campaigns:new"), data)
+    assert response.status_code == 413
+    assert "The recipients file is larger than" in response.content.decode()
+    assert not Campaign.objects.exists()
