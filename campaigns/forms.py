@@ -17,7 +17,7 @@ from campaigns.recipients import (
     recipients_from_csv,
     recipients_from_lines,
 )
-from campaigns.services import PacingFields
+from campaigns.services import PacingFields, lacks_classic
 from campaigns.templating import (
     MessageTemplate,
     TemplateInvalid,
@@ -182,6 +182,12 @@ class CampaignForm(RecipientsFields):
                 "kind",
                 "Invitations are sent from LinkedIn and Instagram accounts only: choose "
                 "Messages to start a chat with each person on this account.",
+            )
+        if account and kind == CampaignKind.MESSAGES and lacks_classic(account):
+            self.add_error(
+                "kind",
+                f"Campaign messages on LinkedIn go through LinkedIn Classic, which {account.label} "
+                "does not have: use New chat for Sales Navigator or Recruiter messages.",
             )
         self._check_template(cleaned)
         self._check_pacing(cleaned, account)

@@ -44,8 +44,14 @@ from invitations.services import (
 )
 from postpress_dashboard.core import clock
 from postpress_dashboard.postpress.errors import PostpressError
-from postpress_dashboard.postpress.schemas import NewChat
-from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
+from postpress_dashboard.postpress.schemas import ClassicOptions, NewChat
+from postpress_dashboard.teams.models import (
+    ApiKeyUnavailable,
+    LinkedAccount,
+    LinkedInApi,
+    ProviderChoice,
+    Team,
+)
 from postpress_dashboard.teams.services import api_key_problem
 
 logger = logging.getLogger(__name__)
@@ -248,14 +254,8 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
 
 
 def _check_startable(campaign: Campaign) -> None:
-    account = campaign.account
-    if not account.is_active:
-        raise CampaignRefused(f"{account.label} is switched off in Settings.")
-    if _invites(campaign) and not sends_invitations(account.provider):
-        raise CampaignRefused(
-            "Invitations are sent from LinkedIn and Instagram accounts only: choose Messages "
-            "for this account."
-        )
+    if problem := account_problem(campaign, campaign.account):
+        raise CampaignRefused(problem)
     queued = campaign.recipients.filter(status=RecipientStatus.QUEUED)
     blocked = queued.exclude(problem="").count()
     if blocked:
@@ -266,6 +266,30 @@ def _check_startable(campaign: Campaign) -> None:
         )
     if not queued.exists():
         raise CampaignRefused("Nobody is left to send to: add recipients first.")
+
+
+def account_problem(campaign: Campaign, account: LinkedAccount) -> str:
+    """Why this account cannot send this campaign now (switched off in Settings, a kind its
+    provider does not take), or an empty string."""
+    if not account.is_active:
+        return f"{account.label} is switched off in Settings: an admin can switch it on again."
+    if _invites(campaign) and not sends_invitations(account.provider):
+        return (
+            "Invitations are sent from LinkedIn and Instagram accounts only: this campaign "
+            "cannot send from this account."
+        )
+    if not _invites(campaign) and lacks_classic(account):
+        return (
+            f"Campaign messages on LinkedIn go through LinkedIn Classic, which {account.label} "
+            "does not have."
+        )
+    return ""
+
+
+def lacks_classic(account: LinkedAccount) -> bool:
+    """A LinkedIn account without Classic, the API campaign messages go through."""
+    linkedin = account.provider == ProviderChoice.LINKEDIN
+    return linkedin and LinkedInApi.CLASSIC not in (account.linkedin_apis or [])
 
 
 def campaign_pause(*, campaign: Campaign, actor: Actor) -> bool:
@@ -369,6 +393,9 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
             return None
         # The same lock manual sends take: no two reservations pass the caps check together.
         account = LinkedAccount.objects.select_for_update().get(pk=campaign.account_id)
+        if problem := account_problem(campaign, account):
+            _stop_now(campaign, problem)
+            return None
         if _invites(campaign):
             usage = account_caps_usage(account)
             if usage.reached:
@@ -523,6 +550,8 @@ def _chat_send(claim: Claim) -> None:
         account_id=campaign.account.account_id,
         attendees_ids=(recipient.recipient_id,),
         text=claim.message,
+        # LinkedIn messages go through Classic (forms.CampaignForm checks the account has it).
+        linkedin=ClassicOptions() if campaign.account.provider == ProviderChoice.LINKEDIN else None,
     )
     try:
         chat_start(
@@ -569,6 +598,24 @@ def _stop_if_usage_high(campaign: Campaign, usage: int | None) -> None:
                 "safe. Resume it once the limit has room again."
             ),
         )
+
+
+def _stop_now(campaign: Campaign, reason: str) -> None:
+    """Stop from inside a step's transaction, the campaign's row already locked."""
+    campaign.state, campaign.ticket, campaign.next_send_at = CampaignState.STOPPED, "", None
+    campaign.stop_reason, campaign.stop_error_type = reason[:500], ""
+    campaign.save(
+        update_fields=["state", "ticket", "next_send_at", "stop_reason", "stop_error_type"]
+    )
+    event_record(
+        account=campaign.account,
+        actor=campaign.started_by,
+        kind=EventKind.CAMPAIGN,
+        target=campaign.name,
+        error=None,
+        detail=f"Stopped: {reason}",
+        outcome=Outcome.FAILED,
+    )
 
 
 def campaign_stop(*, campaign: Campaign, reason: str, error: PostpressError | None = None) -> bool:

@@ -186,3 +186,25 @@ def test_a_messages_campaign_starts_one_chat_per_person(
     events = InvitationEvent.objects.filter(kind=EventKind.CHAT, outcome=Outcome.OK)
     assert events.count() == 2
     assert all(event.detail == f"Campaign “{campaign.name}”" for event in events)
+
+
+def test_a_linkedin_messages_campaign_goes_through_classic(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    campaign = make_campaign(
+        ["ACoAAA111", "ACoAAA222"], kind=CampaignKind.MESSAGES, template="Hi {first_name}!"
+    )
+    run_campaign(campaign, fake_clock)
+    assert campaign.recipients.filter(status=RecipientStatus.SENT).count() == 2
+
+
+def test_an_account_switched_off_while_running_stops_the_campaign(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount
+) -> None:
+    campaign = make_campaign(["first", "second"])
+    LinkedAccount.objects.filter(pk=sandbox_linkedin.pk).update(is_active=False)
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert "switched off in Settings" in campaign.stop_reason
+    assert not SentInvitation.objects.exists()
