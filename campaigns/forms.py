@@ -9,9 +9,13 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from campaigns.models import CampaignKind
+from campaigns.models import CampaignKind, Recipient
 from campaigns.pacing import WEEKDAY_NAMES
 from campaigns.recipients import (
+    EMAIL_COLUMN,
+    MAX_CELL_CHARACTERS,
+    MAX_RECIPIENT_CHARACTERS,
+    RECIPIENT_COLUMNS,
     ParsedRecipients,
     RecipientsRefused,
     recipients_from_csv,
@@ -253,3 +257,42 @@ class TemplateForm(forms.Form):
             return template_parse(self.cleaned_data["template"])
         except TemplateInvalid as invalid:
             raise forms.ValidationError(invalid.message) from None
+
+
+class RecipientEditForm(forms.Form):
+    """A queued recipient's id, email and columns, as a person corrects them."""
+
+    recipient_id = forms.CharField(label="Provider id", max_length=MAX_RECIPIENT_CHARACTERS)
+
+    def __init__(self, *args: Any, recipient: Recipient, takes_email: bool, **kwargs: Any) -> None:
+        initial = {"recipient_id": recipient.recipient_id, "email": recipient.email}
+        initial |= {f"column_{name}": value for name, value in recipient.variables.items()}
+        super().__init__(*args, initial=initial, **kwargs)
+        if takes_email:
+            self.fields["email"] = forms.EmailField(label="Email", required=False)
+        self.recipient, self.takes_email = recipient, takes_email
+        fixed = (*RECIPIENT_COLUMNS, EMAIL_COLUMN) if takes_email else RECIPIENT_COLUMNS
+        self.columns = [name for name in recipient.variables if name not in fixed]
+        for name in self.columns:
+            self.fields[f"column_{name}"] = forms.CharField(
+                label=name, required=False, max_length=MAX_CELL_CHARACTERS
+            )
+
+    def clean_recipient_id(self) -> str:
+        value: str = self.cleaned_data["recipient_id"].strip()
+        if any(character.isspace() for character in value):
+            raise forms.ValidationError("A provider id has no spaces.")
+        return value
+
+    def variables(self) -> dict[str, str]:
+        """Every column of the row, the id and email columns following their fields."""
+        values = dict(self.recipient.variables)
+        values |= {
+            name: self.cleaned_data.get(f"column_{name}", "").strip() for name in self.columns
+        }
+        for name in RECIPIENT_COLUMNS:
+            if name in values:
+                values[name] = self.cleaned_data["recipient_id"]
+        if self.takes_email and EMAIL_COLUMN in values:
+            values[EMAIL_COLUMN] = self.cleaned_data.get("email", "")
+        return values

@@ -11,6 +11,11 @@ urlpatterns = [
     path("campaigns/<int:campaign_pk>/message/", views.campaign_template, name="template"),
     path("campaigns/<int:campaign_pk>/recipients/", views.recipients_add, name="add_recipients"),
     path(
+        "campaigns/<int:campaign_pk>/recipients/<int:recipient_pk>/edit/",
+        views.recipient_edit,
+        name="recipient_edit",
+    ),
+    path(
         "campaigns/<int:campaign_pk>/recipients/<int:recipient_pk>/<str:change>/",
         views.recipient_change,
         name="recipient_change",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from campaigns import selectors, services
-from campaigns.forms import AddRecipientsForm, CampaignForm, TemplateForm
+from campaigns.forms import AddRecipientsForm, CampaignForm, RecipientEditForm, TemplateForm
 from campaigns.models import Campaign, CampaignKind, RecipientStatus
 from campaigns.recipients import ParsedRecipients
 from campaigns.services import CampaignRefused
@@ -193,6 +193,34 @@ def recipients_add(request: TeamRequest, campaign_pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"No recipients were added: {error}")
     return redirect("campaigns:detail", campaign_pk=campaign.pk)
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def recipient_edit(request: TeamRequest, campaign_pk: int, recipient_pk: int) -> HttpResponse:
+    campaign = selectors.get_campaign_for_team(request.team, campaign_pk)
+    recipient = selectors.get_recipient_for_campaign(campaign, recipient_pk)
+    email = takes_email(campaign.account.provider) and campaign.kind == CampaignKind.INVITATIONS
+    form = RecipientEditForm(
+        request.POST if request.method == "POST" else None, recipient=recipient, takes_email=email
+    )
+    if form.is_valid():
+        try:
+            services.campaign_recipient_edit(
+                campaign=campaign,
+                recipient=recipient,
+                recipient_id=form.cleaned_data["recipient_id"],
+                email=form.cleaned_data.get("email", ""),
+                variables=form.variables(),
+            )
+        except CampaignRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, f"Row {recipient.row_number} saved.")
+            return redirect(reverse("campaigns:detail", args=[campaign.pk]) + "#recipients")
+    context = {"campaign": campaign, "recipient": recipient, "form": form}
+    status = 400 if form.is_bound else 200
+    return render(request, "campaigns/recipient_edit.html", context, status=status)
 
 
 @team_required

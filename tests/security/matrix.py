@@ -419,6 +419,15 @@ MATRIX: dict[str, Endpoint] = {
         post_data=lambda o: {"recipients": "ACoMatrixNewcomer"},
     ),
     "campaigns:recipient_change": Endpoint(POST, team_required=True, admin_only=False, effect="db"),
+    # A queued recipient's row, corrected by a person.
+    "campaigns:recipient_edit": Endpoint(
+        GET_POST,
+        team_required=True,
+        admin_only=False,
+        effect="db",
+        post_data=lambda o: {"recipient_id": "corrected_id"},
+        shows=lambda w, team: w.recipient_of(team).recipient_id,
+    ),
     # The results, streamed as CSV: each recipient of the team's campaign.
     "campaigns:export": Endpoint(
         GET,

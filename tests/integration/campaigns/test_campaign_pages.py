@@ -187,3 +187,50 @@ def test_a_recipients_file_over_the_limit_is_refused_in_words_before_it_is_read(
     assert response.status_code == 413
     assert "The recipients file is larger than" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_queued_row_is_corrected_and_checked_again(
+    outreach_client: Client, sandbox_linkedin: LinkedAccount
+) -> None:
+    data = form_data(sandbox_linkedin, template="Hi {first_name}, about {company|your work}.")
+    data["recipients_file"] = upload("provider_id,first_name,company\nada,,Analytical\n")
+    outreach_client.post(reverse("campaigns:new"), data)
+    campaign = Campaign.objects.get()
+    row = campaign.recipients.get()
+    assert "{first_name} has no value" in row.problem
+    url = reverse("campaigns:recipient_edit", args=[campaign.pk, row.pk])
+    page = outreach_client.get(url).content.decode()
+    assert 'value="Analytical"' in page and "Email" in page
+    response = outreach_client.post(
+        url,
+        {
+            "recipient_id": "ada_l",
+            "email": "ada@example.com",
+            "column_first_name": "Ada",
+            "column_company": "Analytical",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.recipient_id, row.email, row.problem) == ("ada_l", "ada@example.com", "")
+    assert row.variables == {"provider_id": "ada_l", "first_name": "Ada", "company": "Analytical"}
+    assert "Hi Ada, about Analytical." in outreach_client.get(
+        reverse("campaigns:detail", args=[campaign.pk])
+    ).content.decode()
+
+
+def test_a_row_a_worker_claimed_cannot_be_edited(
+    outreach_client: Client, make_campaign: MakeCampaign
+) -> None:
+    campaign = make_campaign(["ada"])
+    row = campaign.recipients.get()
+    row.status = RecipientStatus.SENDING
+    row.save()
+    response = outreach_client.post(
+        reverse("campaigns:recipient_edit", args=[campaign.pk, row.pk]),
+        {"recipient_id": "someone_else", "column_first_name": "Ada"},
+    )
+    assert response.status_code == 400
+    assert "no longer queued" in response.content.decode()
+    row.refresh_from_db()
+    assert row.recipient_id == "ada"
