@@ -145,7 +145,8 @@ class Recipient(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(fields=["campaign", "status", "position"]),
-            models.Index(fields=["recipient_id"]),
+            # The daily limit counts a campaign's claims since the day began.
+            models.Index(fields=["campaign", "claimed_at"]),
         ]
 
     def __str__(self) -> str:

@@ -117,6 +117,8 @@ class SentInvitation(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-sent_at", "-id"]
+        # A campaign asks, for each batch of recipients, whether the team invited them before.
+        indexes: ClassVar = [models.Index(fields=["recipient_id"])]
 
     def __str__(self) -> str:
         return f"Invitation to {self.recipient_id} ({self.status})"
