@@ -32,6 +32,7 @@ from invitations.rules import (
     takes_email,
     withdraws_by_provider_id,
 )
+from invitations.signals import unconfirmed_resolved
 from postpress_dashboard.core import clock
 from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
@@ -784,7 +785,8 @@ def unconfirmed_resolve(*, event: InvitationEvent, resolution: str, actor: Actor
                 invitation_id=event.target,
                 state=DecisionState.UNCONFIRMED,
             ).update(state=_RESOLVED_DECISION[Resolution(resolution)], decided_at=now)
-    event.refresh_from_db()
+        event.refresh_from_db()
+        unconfirmed_resolved.send(sender=InvitationEvent, event=event, actor=actor)
     return True
 
 
