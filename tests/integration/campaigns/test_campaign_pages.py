@@ -234,3 +234,23 @@ def test_a_row_a_worker_claimed_cannot_be_edited(
     assert "no longer queued" in response.content.decode()
     row.refresh_from_db()
     assert row.recipient_id == "ada"
+
+
+def test_a_file_of_10000_recipients_is_stored_whole_and_one_more_row_is_refused(
+    outreach_client: Client, sandbox_linkedin: LinkedAccount
+) -> None:
+    rows = "".join(f"person_{number},Name {number},Co {number}\n" for number in range(10_000))
+    data = form_data(sandbox_linkedin)
+    data["recipients_file"] = upload("provider_id,first_name,company\n" + rows)
+    assert outreach_client.post(reverse("campaigns:new"), data).status_code == 302
+    campaign = Campaign.objects.get()
+    assert campaign.recipients.count() == 10_000
+    assert campaign.recipients.exclude(problem="").count() == 0
+    # Adding rows past the limit adds none of them.
+    response = outreach_client.post(
+        reverse("campaigns:add_recipients", args=[campaign.pk]),
+        {"recipients": "one_more"},
+        follow=True,
+    )
+    assert "would pass the limit of 10,000" in response.content.decode()
+    assert campaign.recipients.count() == 10_000
