@@ -443,7 +443,8 @@ class ActivityRow:
         """The catalogue's words for a failure: never the raw error type."""
         if self.event.outcome == Outcome.UNCONFIRMED:
             return unconfirmed_message(self.event.kind, self.event.error_type)
-        if not self.event.error_type:
+        # A campaign's stop carries its words in its detail ("Stopped: ...").
+        if not self.event.error_type or self.event.kind not in ACTION_OF_KIND:
             return ""
         action = ACTION_OF_KIND[self.event.kind]
         if action == "withdraw":

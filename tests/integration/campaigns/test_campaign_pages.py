@@ -7,6 +7,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from campaigns.models import Campaign, CampaignState, RecipientStatus
 from campaigns.services import campaign_stop
@@ -254,3 +255,17 @@ def test_a_file_of_10000_recipients_is_stored_whole_and_one_more_row_is_refused(
     )
     assert "would pass the limit of 10,000" in response.content.decode()
     assert campaign.recipients.count() == 10_000
+
+
+def test_activity_lists_a_stop_with_its_reason_once(
+    outreach_client: Client, make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    campaign = make_campaign(["first", "then_err_limit_exceeded"])
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    response = outreach_client.get(reverse("invitations:activity"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count(escape(f"Stopped: {campaign.stop_reason}")) == 1
+    assert "errors/limit_exceeded" not in page
+    assert f"Campaign “{campaign.name}”" in page  # its sends are labelled
