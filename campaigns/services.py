@@ -269,7 +269,7 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
         locked.save(
             update_fields=["state", "stop_reason", "stop_error_type", "started_by", "started_at"]
         )
-        _schedule(locked, now)
+        _schedule(locked, max(now, locked.next_send_at or now))
         event_record(
             account=locked.account,
             actor=actor,
@@ -322,8 +322,9 @@ def lacks_classic(account: LinkedAccount) -> bool:
 
 def campaign_pause(*, campaign: Campaign, actor: Actor) -> bool:
     """No step starts after this; a call already under way finishes and is recorded."""
+    # next_send_at stays: Resume keeps the gap after a send made just before Pause.
     paused = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).update(
-        state=CampaignState.PAUSED, ticket="", next_send_at=None
+        state=CampaignState.PAUSED, ticket=""
     )
     campaign.refresh_from_db()
     return bool(paused)

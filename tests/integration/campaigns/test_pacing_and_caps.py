@@ -188,3 +188,17 @@ def test_resolving_an_unconfirmed_campaign_send_updates_its_row(
     assert row.status == RecipientStatus.FAILED
     assert row.reason == "alice checked: it was not sent."
     assert campaign.recipients.filter(status=RecipientStatus.SENT).count() == 1
+
+
+def test_resume_right_after_pause_keeps_the_gap_after_the_last_send(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, alice: User
+) -> None:
+    from campaigns.services import campaign_pause, campaign_start, campaign_step_run
+
+    campaign = make_campaign(ids(3), gap_min_seconds=120, gap_max_seconds=120)
+    campaign.refresh_from_db()
+    campaign_step_run(campaign_id=campaign.pk, ticket=campaign.ticket)  # the first send
+    campaign_pause(campaign=campaign, actor=alice)
+    fake_clock.advance(seconds=10)
+    campaign_start(campaign=campaign, actor=alice)
+    assert campaign.next_send_at == sent_times(campaign.pk)[0] + timedelta(seconds=120)
