@@ -215,9 +215,10 @@ def test_a_queued_row_is_corrected_and_checked_again(
     row.refresh_from_db()
     assert (row.recipient_id, row.email, row.problem) == ("ada_l", "ada@example.com", "")
     assert row.variables == {"provider_id": "ada_l", "first_name": "Ada", "company": "Analytical"}
-    assert "Hi Ada, about Analytical." in outreach_client.get(
-        reverse("campaigns:detail", args=[campaign.pk])
-    ).content.decode()
+    assert (
+        "Hi Ada, about Analytical."
+        in outreach_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    )
 
 
 def test_a_row_a_worker_claimed_cannot_be_edited(
