@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from campaigns.models import (
     Campaign,
@@ -425,6 +425,9 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if problem := account_problem(campaign, account):
             _stop_now(campaign, problem)
             return None
+        if not _queued_sendable(campaign).exists():
+            _run_out(campaign)  # before the caps: a full cap must not hold a finished campaign
+            return None
         if _invites(campaign):
             usage = account_caps_usage(account)
             if usage.reached:
@@ -454,11 +457,7 @@ def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None,
     template = template_parse(campaign.template)
     size = 1
     while True:
-        batch = list(
-            campaign.recipients.filter(status=RecipientStatus.QUEUED, problem="").order_by(
-                "position"
-            )[:size]
-        )
+        batch = list(_queued_sendable(campaign).order_by("position")[:size])
         if not batch:
             return None, ""
         size = SKIP_BATCH
@@ -473,6 +472,10 @@ def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None,
                 recipient.save(update_fields=["problem"])
                 continue
             return recipient, rendered.text
+
+
+def _queued_sendable(campaign: Campaign) -> QuerySet[Recipient]:
+    return campaign.recipients.filter(status=RecipientStatus.QUEUED, problem="")
 
 
 def _skip_reasons(campaign: Campaign, batch: list[Recipient], now: datetime) -> dict[str, str]:
@@ -685,7 +688,7 @@ def _reschedule(campaign: Campaign, at: datetime) -> None:
 
 def _give_back(recipient: Recipient) -> None:
     """Nothing was sent: back in the queue, in its place (its cap slot was given back)."""
-    Recipient.objects.filter(pk=recipient.pk).update(
+    Recipient.objects.filter(pk=recipient.pk, status=RecipientStatus.SENDING).update(
         status=RecipientStatus.QUEUED, claimed_at=None, sent=None
     )
 
@@ -693,10 +696,14 @@ def _give_back(recipient: Recipient) -> None:
 def _finish_recipient(
     recipient: Recipient, status: str, *, reason: str = "", error: PostpressError | None = None
 ) -> None:
+    """Record an outcome, from the state the row was in (queued for a skip, sending for a
+    call's answer). An answer that comes after a sweep marked its call unconfirmed (a call
+    slower than CAMPAIGN_ABANDONED_AFTER_SECONDS) leaves the row for the person resolving it."""
+    before = recipient.status
     recipient.status, recipient.reason = status, reason[:500]
     recipient.error_type = error.error_type[:100] if error else ""
     recipient.finished_at = clock.now()
-    Recipient.objects.filter(pk=recipient.pk).update(
+    Recipient.objects.filter(pk=recipient.pk, status=before).update(
         status=status,
         reason=recipient.reason,
         error_type=recipient.error_type,

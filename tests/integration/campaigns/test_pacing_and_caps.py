@@ -1,6 +1,7 @@
 """A campaign's pace on a fake clock: working hours and days, gaps, its daily limit, and the
 account's caps shared with manual sends and with another campaign of the same account."""
 
+import io
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 
@@ -202,3 +203,33 @@ def test_resume_right_after_pause_keeps_the_gap_after_the_last_send(
     fake_clock.advance(seconds=10)
     campaign_start(campaign=campaign, actor=alice)
     assert campaign.next_send_at == sent_times(campaign.pk)[0] + timedelta(seconds=120)
+
+
+def test_a_campaign_whose_last_send_fills_the_cap_finishes_at_once(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount
+) -> None:
+    sandbox_linkedin.daily_cap = 2
+    sandbox_linkedin.save()
+    campaign = make_campaign(ids(2), gap_min_seconds=60, gap_max_seconds=60)
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.FINISHED
+    assert fake_clock() < sent_times(campaign.pk)[0] + timedelta(hours=1)  # not a day later
+
+
+def test_an_overdue_step_is_given_again_by_the_revive_command(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    from django.core.management import call_command
+
+    from campaigns import services
+
+    campaign = make_campaign(ids(1))
+    campaign.refresh_from_db()
+    lost_ticket = campaign.ticket  # its task never reaches a worker
+    fake_clock.advance(seconds=services.ABANDONED_AFTER.total_seconds() + 1)
+    call_command("campaigns_revive", stdout=io.StringIO())
+    campaign.refresh_from_db()
+    assert campaign.ticket != lost_ticket and campaign.next_send_at == fake_clock()
+    run_campaign(campaign, fake_clock)
+    assert campaign.recipients.get().status == RecipientStatus.SENT
