@@ -222,7 +222,7 @@ class CampaignForm(RecipientsFields):
             self.add_error(
                 "daily_limit",
                 f"{account.label}'s daily cap is {account.daily_cap}: a campaign's daily "
-                "limit must be below it (an admin sets the caps in Settings).",
+                "limit cannot be above it (an admin sets the caps in Settings).",
             )
 
     def pacing(self) -> PacingFields:

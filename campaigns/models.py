@@ -56,6 +56,8 @@ class Campaign(models.Model):
     # The schedule: the step that may run next, and when.
     ticket = models.CharField(max_length=32, blank=True, default="")
     next_send_at = models.DateTimeField(null=True, blank=True)
+    # Answers in a row that said "try again later" (services.MAX_WAITS_IN_A_ROW stops it).
+    waits_in_a_row = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

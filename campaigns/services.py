@@ -11,13 +11,12 @@ campaign's (delivered twice, late, or after Pause) does nothing.
 
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 
 from campaigns.models import (
     Campaign,
@@ -28,7 +27,7 @@ from campaigns.models import (
 )
 from campaigns.pacing import Pacing
 from campaigns.recipients import ParsedRecipients, RecipientRow
-from campaigns.templating import MessageTemplate, template_parse
+from campaigns.templating import MessageTemplate, Rendered, template_parse
 from chats.models import ChatSubmission
 from chats.services import chat_start
 from invitations.models import EventKind, Outcome, SentInvitation, SentStatus
@@ -43,6 +42,7 @@ from invitations.services import (
     reserved_invitation_send,
 )
 from postpress_dashboard.core import clock
+from postpress_dashboard.postpress.catalogue import FixableBy
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ClassicOptions, NewChat
 from postpress_dashboard.teams.models import (
@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 # LinkedIn refuses to invite someone again for three weeks after a withdrawn invitation.
 REINVITE_AFTER = timedelta(weeks=3)
-# A connection that never opened sent nothing: the recipient waits this long for another try.
+# The first wait after an answer that says "try again later" (or no connection at all).
 UNREACHABLE_WAIT = timedelta(minutes=5)
 # The shortest wait a step schedules for room in the caps: never a step that loops in place.
 MIN_WAIT = timedelta(seconds=1)
@@ -68,9 +68,20 @@ MIN_WAIT = timedelta(seconds=1)
 SKIP_BATCH = 100
 # Answers after which the rest of the list cannot go out from this account: the campaign
 # stops and says why (a person fixes the account, then resumes).
-STOPPING_TYPES = frozenset({"errors/limit_exceeded"})
+STOPPING_TYPES = frozenset({"errors/limit_exceeded", "errors/insufficient_credits"})
 STOPPING_STATUSES = frozenset({401, 403})
-ALREADY_CONNECTED = "errors/already_connected"
+# Answers that say this person needs no invitation or chat from us: a skip, with its words.
+SKIPPING_TYPES = frozenset(
+    {
+        "errors/already_connected",
+        "errors/already_invited_recently",
+        "errors/action_already_performed",
+    }
+)
+# After an outage answer ("try again later"), waits double from UNREACHABLE_WAIT up to
+# MAX_WAIT; after this many in a row the campaign stops and says why.
+MAX_WAITS_IN_A_ROW = 5
+MAX_WAIT = timedelta(hours=1)
 RATE_LIMITED = "errors/too_many_requests"
 # Sends still in SENDING after this long lost their worker mid-call.
 ABANDONED_AFTER = timedelta(seconds=settings.CAMPAIGN_ABANDONED_AFTER_SECONDS)
@@ -130,11 +141,11 @@ def campaign_create(
 def campaign_recipients_add(*, campaign: Campaign, recipients: ParsedRecipients) -> int:
     """Add rows to an open campaign, after the ones already there; a recipient already in it
     is not added again (the same file uploaded twice adds nobody). Returns how many were."""
-    if not campaign.is_open:
-        raise CampaignRefused("This campaign has ended: start a new one to reach more people.")
     limit = settings.CAMPAIGN_MAX_RECIPIENTS
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
+        locked = _campaign_locked(campaign)
+        if not locked.is_open:
+            raise CampaignRefused("This campaign has ended: start a new one to reach more people.")
         count = locked.recipients.count()
         if count + len(recipients.rows) > limit:
             raise CampaignRefused(
@@ -169,7 +180,10 @@ def _recipients_store(
 
 def recipient_problem(campaign: Campaign, template: MessageTemplate, values: dict[str, str]) -> str:
     """Why this recipient's message cannot go out as it is, or an empty string."""
-    rendered = template.render(values)
+    return _rendered_problem(campaign, template.render(values))
+
+
+def _rendered_problem(campaign: Campaign, rendered: Rendered) -> str:
     if rendered.missing:
         names = ", ".join(f"{{{name}}}" for name in rendered.missing)
         return f"{names} has no value here and no fallback."
@@ -185,32 +199,43 @@ def recipient_problem(campaign: Campaign, template: MessageTemplate, values: dic
 
 def campaign_template_change(*, campaign: Campaign, template: MessageTemplate) -> None:
     """A new template for the recipients not yet sent, each checked again."""
-    if campaign.state == CampaignState.RUNNING:
-        raise CampaignRefused("Pause the campaign before changing its message.")
-    if not campaign.is_open:
-        raise CampaignRefused("This campaign has ended.")
     with transaction.atomic():
-        campaign.template = template.source
-        campaign.save(update_fields=["template"])
-        queued = list(campaign.recipients.filter(status=RecipientStatus.QUEUED))
+        locked = _campaign_locked(campaign)
+        if locked.state == CampaignState.RUNNING:
+            raise CampaignRefused("Pause the campaign before changing its message.")
+        if not locked.is_open:
+            raise CampaignRefused("This campaign has ended.")
+        locked.template = template.source
+        locked.save(update_fields=["template"])
+        queued = list(locked.recipients.filter(status=RecipientStatus.QUEUED))
         for recipient in queued:
-            recipient.problem = recipient_problem(campaign, template, recipient.variables)
+            recipient.problem = recipient_problem(locked, template, recipient.variables)
         Recipient.objects.bulk_update(queued, ["problem"], batch_size=INSERT_BATCH)
+    campaign.refresh_from_db()
+
+
+def _campaign_locked(campaign: Campaign) -> Campaign:
+    """The campaign's row, locked for the transaction: a person's change to its recipients
+    waits for a step under way, and a step for the change (no row is claimed mid-edit)."""
+    return (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .get(pk=campaign.pk)
+    )
 
 
 def campaign_recipient_skip(*, campaign: Campaign, recipient: Recipient, actor: Actor) -> bool:
     """A person takes a recipient not yet sent out of the campaign. False when it is no
     longer queued (a worker claimed it a moment ago)."""
     who = actor.get_username() if actor and actor.pk else "a teammate"
-    return bool(
-        Recipient.objects.filter(
+    with transaction.atomic():
+        _campaign_locked(campaign)
+        skipped = Recipient.objects.filter(
             pk=recipient.pk, campaign=campaign, status=RecipientStatus.QUEUED
         ).update(
-            status=RecipientStatus.SKIPPED,
-            reason=f"Skipped by {who}.",
-            finished_at=clock.now(),
+            status=RecipientStatus.SKIPPED, reason=f"Skipped by {who}.", finished_at=clock.now()
         )
-    )
+    return bool(skipped)
 
 
 def campaign_recipient_edit(
@@ -223,27 +248,28 @@ def campaign_recipient_edit(
 ) -> None:
     """Correct a recipient not yet sent (its id, email or columns), checked again against the
     message. Refused once a worker has claimed it, or when the id is another row's."""
-    template = template_parse(campaign.template)
     with transaction.atomic():
-        locked = (
-            Recipient.objects.select_for_update().filter(pk=recipient.pk, campaign=campaign).first()
-        )
+        locked_campaign = _campaign_locked(campaign)
+        locked = campaign.recipients.filter(pk=recipient.pk).first()
         if locked is None or locked.status != RecipientStatus.QUEUED:
             raise CampaignRefused(
                 f"{recipient.recipient_id} is no longer queued: it was not changed."
             )
         if campaign.recipients.filter(recipient_id=recipient_id).exclude(pk=locked.pk).exists():
             raise CampaignRefused(f"{recipient_id} is already in this campaign.")
+        template = template_parse(locked_campaign.template)
         locked.recipient_id, locked.email, locked.variables = recipient_id, email, variables
-        locked.problem = recipient_problem(campaign, template, variables)
+        locked.problem = recipient_problem(locked_campaign, template, variables)
         locked.save(update_fields=["recipient_id", "email", "variables", "problem"])
 
 
 def campaign_recipient_remove(*, campaign: Campaign, recipient: Recipient) -> bool:
     """Remove a recipient not yet sent; False when it is no longer queued."""
-    removed, _ = Recipient.objects.filter(
-        pk=recipient.pk, campaign=campaign, status=RecipientStatus.QUEUED
-    ).delete()
+    with transaction.atomic():
+        _campaign_locked(campaign)
+        removed, _ = Recipient.objects.filter(
+            pk=recipient.pk, campaign=campaign, status=RecipientStatus.QUEUED
+        ).delete()
     return bool(removed)
 
 
@@ -327,6 +353,15 @@ def campaign_pause(*, campaign: Campaign, actor: Actor) -> bool:
         state=CampaignState.PAUSED, ticket=""
     )
     campaign.refresh_from_db()
+    if paused:
+        event_record(
+            account=campaign.account,
+            actor=actor,
+            kind=EventKind.CAMPAIGN,
+            target=campaign.name,
+            error=None,
+            detail="Paused",
+        )
     return bool(paused)
 
 
@@ -355,7 +390,11 @@ def _schedule(campaign: Campaign, at: datetime) -> None:
     campaign.ticket, campaign.next_send_at = uuid.uuid4().hex, at
     campaign.save(update_fields=["ticket", "next_send_at"])
     campaign_id, ticket = campaign.pk, campaign.ticket
-    transaction.on_commit(lambda: step_enqueue(campaign_id=campaign_id, ticket=ticket, at=at))
+    # robust: a queue that cannot be reached (Redis down) must not undo a committed claim
+    # before its call; the step is rescheduled by campaigns_revive once overdue.
+    transaction.on_commit(
+        lambda: step_enqueue(campaign_id=campaign_id, ticket=ticket, at=at), robust=True
+    )
 
 
 def step_enqueue(*, campaign_id: int, ticket: str, at: datetime) -> None:
@@ -402,7 +441,6 @@ def campaign_step_run(*, campaign_id: int, ticket: str) -> None:
 
 
 def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
-    now = clock.now()
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(of=("self",))
@@ -412,6 +450,7 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         )
         if campaign is None:
             return None  # paused, ended, or this step was replaced
+        now = clock.now()  # once the lock is held: claims are stamped when they happen
         recipients_abandoned_mark_unconfirmed(campaign=campaign)
         pacing = Pacing.of(campaign)
         if (opens := pacing.next_working_moment(now)) > now:
@@ -420,6 +459,10 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if _daily_limit_reached(campaign, pacing, now):
             _schedule(campaign, pacing.next_day(now))
             return None
+        if _invites(campaign):
+            # One invitation step at a time per team: "already invited by this team" then
+            # holds across its accounts and campaigns.
+            Team.objects.select_for_update().filter(pk=campaign.team_id).exists()
         # The same lock manual sends take: no two reservations pass the caps check together.
         account = LinkedAccount.objects.select_for_update().get(pk=campaign.account_id)
         if problem := account_problem(campaign, account):
@@ -428,19 +471,36 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if not _queued_sendable(campaign).exists():
             _run_out(campaign)  # before the caps: a full cap must not hold a finished campaign
             return None
-        if _invites(campaign):
-            usage = account_caps_usage(account)
-            if usage.reached:
-                room_at = max(account_caps_free_at(account, usage), now + MIN_WAIT)
-                _schedule(campaign, pacing.next_working_moment(room_at))
-                return None
-        recipient, message = _next_sendable(campaign, now)
+        if _invites(campaign) and not _room_in_caps(campaign, account, pacing, now):
+            return None
+        recipient, message, skipped = _next_sendable(campaign, now)
         if recipient is None:
-            _run_out(campaign)
+            # A batch of skips ends the step (the locks are held briefly): the next goes on.
+            _schedule(campaign, now) if skipped else _run_out(campaign)
             return None
         reservation = _claim(campaign, account, recipient, message, now)
         _schedule(campaign, now + pacing.gap())
     return Claim(campaign, recipient, message, reservation)
+
+
+def _room_in_caps(
+    campaign: Campaign, account: LinkedAccount, pacing: Pacing, now: datetime
+) -> bool:
+    """False when the caps are full: the step waits for room, or stops at a cap of 0 (an
+    admin's way of holding the account), which no wait would ever open."""
+    usage = account_caps_usage(account)
+    if not usage.reached:
+        return True
+    if min(usage.daily_cap, usage.weekly_cap) == 0:
+        _stop_now(
+            campaign,
+            f"{account.label}'s invitation cap is 0 in Settings: nothing may be sent from it "
+            "until an admin raises it.",
+        )
+        return False
+    room_at = max(account_caps_free_at(account, usage), now + MIN_WAIT)
+    _schedule(campaign, pacing.next_working_moment(room_at))
+    return False
 
 
 def _daily_limit_reached(campaign: Campaign, pacing: Pacing, now: datetime) -> bool:
@@ -452,26 +512,36 @@ def _daily_limit_reached(campaign: Campaign, pacing: Pacing, now: datetime) -> b
     return today.count() >= campaign.daily_limit
 
 
-def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None, str]:
-    """The first queued recipient that may be sent to, marking skips on the way."""
+def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None, str, bool]:
+    """The first queued recipient that may be sent to, and its message; the skips in front
+    of it are recorded (one batch at most per step). The last value: whether any was skipped."""
     template = template_parse(campaign.template)
-    size = 1
-    while True:
+    # Most steps need one row: a batch is read only once the first must be skipped.
+    for size in (1, SKIP_BATCH):
         batch = list(_queued_sendable(campaign).order_by("position")[:size])
-        if not batch:
-            return None, ""
-        size = SKIP_BATCH
         reasons = _skip_reasons(campaign, batch, now) if _invites(campaign) else {}
+        skipped: list[Recipient] = []
         for recipient in batch:
             if reason := reasons.get(recipient.recipient_id):
-                _finish_recipient(recipient, RecipientStatus.SKIPPED, reason=reason)
+                recipient.status, recipient.reason = RecipientStatus.SKIPPED, reason
+                recipient.finished_at = now
+                skipped.append(recipient)
                 continue
             rendered = template.render(recipient.variables)
-            if problem := recipient_problem(campaign, template, recipient.variables):
+            if problem := _rendered_problem(campaign, rendered):
                 recipient.problem = problem  # the data changed under it: a person looks again
                 recipient.save(update_fields=["problem"])
                 continue
-            return recipient, rendered.text
+            _skips_record(skipped)
+            return recipient, rendered.text, bool(skipped)
+        _skips_record(skipped)
+        if not batch or size == SKIP_BATCH:
+            return None, "", bool(skipped)
+    return None, "", False
+
+
+def _skips_record(skipped: list[Recipient]) -> None:
+    Recipient.objects.bulk_update(skipped, ["status", "reason", "finished_at"])
 
 
 def _queued_sendable(campaign: Campaign) -> QuerySet[Recipient]:
@@ -506,7 +576,8 @@ def _skip_reasons(campaign: Campaign, batch: list[Recipient], now: datetime) -> 
 def _claim(
     campaign: Campaign, account: LinkedAccount, recipient: Recipient, message: str, now: datetime
 ) -> SentInvitation | None:
-    """The recipient is taken, and for an invitation its cap slot with it."""
+    """The recipient is taken, and for an invitation its cap slot with it. The campaign's
+    lock keeps a person's Skip, Edit or Remove of the row out of the step."""
     reservation = None
     if _invites(campaign):
         reservation = SentInvitation.objects.create(
@@ -533,6 +604,14 @@ def _run_out(campaign: Campaign) -> None:
     if campaign.recipients.filter(status=RecipientStatus.SENDING).exists():
         _schedule(campaign, clock.now() + ABANDONED_AFTER)  # look again once they are settled
         return
+    if blocked := campaign.recipients.filter(status=RecipientStatus.QUEUED).count():
+        _stop_now(
+            campaign,
+            f"Everyone else is done; {blocked:,} recipient{'s' if blocked != 1 else ''} "
+            "cannot be sent as the message stands (see Needs fixing): edit or skip them, then "
+            "resume.",
+        )
+        return
     campaign.state, campaign.ticket, campaign.next_send_at = CampaignState.FINISHED, "", None
     campaign.ended_at = clock.now()
     campaign.save(update_fields=["state", "ticket", "next_send_at", "ended_at"])
@@ -547,20 +626,11 @@ def _run_out(campaign: Campaign) -> None:
 
 
 def _step_send(claim: Claim) -> None:
-    """The call, outside any transaction, and what came of it."""
+    """The call, outside any transaction, and what came of it. Only a failure of the call
+    itself is caught here: recording its outcome must not turn a sent row unconfirmed."""
     campaign, recipient = claim.campaign, claim.recipient
     try:
-        if claim.reservation is not None:
-            sent = reserved_invitation_send(
-                reservation=claim.reservation,
-                actor=campaign.started_by,
-                detail=campaign_label(campaign),
-            )
-            _finish_recipient(recipient, RecipientStatus.SENT)
-            _stop_if_usage_high(campaign, sent.usage)
-        else:
-            _chat_send(claim)
-            _finish_recipient(recipient, RecipientStatus.SENT)
+        usage = _call(claim)
     except WriteUnconfirmed as unconfirmed:
         _finish_recipient(recipient, RecipientStatus.UNCONFIRMED, reason=unconfirmed.message)
     except PostpressError as error:
@@ -575,6 +645,22 @@ def _step_send(claim: Claim) -> None:
             RecipientStatus.UNCONFIRMED,
             reason=WriteUnconfirmed(_action(campaign), error).message,
         )
+    else:
+        _finish_recipient(recipient, RecipientStatus.SENT)
+        Campaign.objects.filter(pk=campaign.pk).exclude(waits_in_a_row=0).update(waits_in_a_row=0)
+        _stop_if_usage_high(campaign, usage)
+
+
+def _call(claim: Claim) -> int | None:
+    """Send the invitation or start the chat; the usage postpress reported, if any."""
+    campaign = claim.campaign
+    if claim.reservation is None:
+        _chat_send(claim)
+        return None
+    sent = reserved_invitation_send(
+        reservation=claim.reservation, actor=campaign.started_by, detail=campaign_label(campaign)
+    )
+    return sent.usage
 
 
 def _chat_send(claim: Claim) -> None:
@@ -597,28 +683,54 @@ def _chat_send(claim: Claim) -> None:
             detail=campaign_label(campaign),
         )
     finally:
-        Recipient.objects.filter(pk=recipient.pk).update(
-            chat=ChatSubmission.objects.filter(submission=submission).first()
-        )
+        started = ChatSubmission.objects.filter(
+            submission=submission, account__team_id=campaign.team_id
+        ).first()
+        Recipient.objects.filter(pk=recipient.pk).update(chat=started)
 
 
 def _refused(campaign: Campaign, recipient: Recipient, error: PostpressError) -> None:
-    """A definite answer that nothing was sent (an error envelope, or no connection)."""
+    """A definite answer that nothing was sent (an error envelope, or no connection): the
+    row is skipped or failed, or it goes back to the queue while the campaign waits or stops."""
     words = error.message_for(_action(campaign), account_label=campaign.account.label)
-    if error.error_type == ALREADY_CONNECTED:
+    if error.error_type in SKIPPING_TYPES:
         _finish_recipient(recipient, RecipientStatus.SKIPPED, reason=words, error=error)
-    elif error.error_type == RATE_LIMITED:
+        return
+    if error.error_type == RATE_LIMITED:
         _give_back(recipient)
         wait = timedelta(seconds=error.retry_after or UNREACHABLE_WAIT.total_seconds())
         _reschedule(campaign, clock.now() + wait)
-    elif not error.answered_with_envelope:
-        _give_back(recipient)  # the connection never opened: it may be tried again later
-        _reschedule(campaign, clock.now() + UNREACHABLE_WAIT)
-    elif error.error_type in STOPPING_TYPES or error.status in STOPPING_STATUSES:
-        _give_back(recipient)
+        return
+    stops = error.error_type in STOPPING_TYPES or error.status in STOPPING_STATUSES
+    if stops or error.fixable_by in (FixableBy.ADMIN, FixableBy.ACCOUNT):
+        _give_back(recipient)  # the key, the address or the account: no wait fixes it
         campaign_stop(campaign=campaign, reason=words, error=error)
+    elif error.retryable or not error.answered_with_envelope:
+        _give_back(recipient)  # postpress, the provider or the network: wait, then go on
+        _wait_after_outage(campaign, words, error)
     else:
         _finish_recipient(recipient, RecipientStatus.FAILED, reason=words, error=error)
+
+
+def _wait_after_outage(campaign: Campaign, words: str, error: PostpressError) -> None:
+    """Wait longer after each answer in a row that says "try again later"; stop after a few,
+    so a long outage is a stop with a reason, not a campaign that silently never sends."""
+    with transaction.atomic():
+        locked = (
+            Campaign.objects.select_for_update(of=("self",))
+            .filter(pk=campaign.pk, state=CampaignState.RUNNING)
+            .first()
+        )
+        if locked is None:
+            return
+        locked.waits_in_a_row += 1
+        locked.save(update_fields=["waits_in_a_row"])
+        if locked.waits_in_a_row > MAX_WAITS_IN_A_ROW:
+            _stop_now(locked, f"{words} (tried {MAX_WAITS_IN_A_ROW + 1} times in a row)", error)
+            return
+        wait = min(UNREACHABLE_WAIT * 2 ** (locked.waits_in_a_row - 1), MAX_WAIT)
+        if locked.next_send_at is None or locked.next_send_at < clock.now() + wait:
+            _schedule(locked, clock.now() + wait)
 
 
 def _stop_if_usage_high(campaign: Campaign, usage: int | None) -> None:
@@ -634,10 +746,11 @@ def _stop_if_usage_high(campaign: Campaign, usage: int | None) -> None:
         )
 
 
-def _stop_now(campaign: Campaign, reason: str) -> None:
-    """Stop from inside a step's transaction, the campaign's row already locked."""
+def _stop_now(campaign: Campaign, reason: str, error: PostpressError | None = None) -> None:
+    """Stop from inside a transaction holding the campaign's row lock."""
     campaign.state, campaign.ticket, campaign.next_send_at = CampaignState.STOPPED, "", None
-    campaign.stop_reason, campaign.stop_error_type = reason[:500], ""
+    campaign.stop_reason = reason[:500]
+    campaign.stop_error_type = error.error_type[:100] if error else ""
     campaign.save(
         update_fields=["state", "ticket", "next_send_at", "stop_reason", "stop_error_type"]
     )
@@ -646,7 +759,7 @@ def _stop_now(campaign: Campaign, reason: str) -> None:
         actor=campaign.started_by,
         kind=EventKind.CAMPAIGN,
         target=campaign.name,
-        error=None,
+        error=error,
         detail=f"Stopped: {reason}",
         outcome=Outcome.FAILED,
     )
@@ -747,54 +860,7 @@ def _action(campaign: Campaign) -> str:
     return EventKind.SEND if _invites(campaign) else EventKind.CHAT
 
 
-# --- reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    total: int
-    queued: int
-    sending: int
-    sent: int
-    unconfirmed: int
-    skipped: int
-    failed: int
-    blocked: int  # queued, but cannot go out as it is
-
-    @property
-    def done(self) -> int:
-        return self.sent + self.unconfirmed + self.skipped + self.failed
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
-
-def campaign_progress(campaign: Campaign) -> Progress:
-    """Counts by status, in one query."""
-    counts = campaign.recipients.aggregate(
-        total=Count("pk"),
-        blocked=Count("pk", filter=Q(status=RecipientStatus.QUEUED) & ~Q(problem="")),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in RecipientStatus},
-    )
-    return Progress(**counts)
-
-
-def campaigns_progress(campaigns: Iterable[Campaign]) -> dict[int, Progress]:
-    """Counts for several campaigns, in one query."""
-    ids = [campaign.pk for campaign in campaigns]
-    rows = (
-        Recipient.objects.filter(campaign_id__in=ids)
-        .values("campaign_id")
-        .annotate(
-            total=Count("pk"),
-            blocked=Count("pk", filter=Q(status=RecipientStatus.QUEUED) & ~Q(problem="")),
-            **{status.value: Count("pk", filter=Q(status=status)) for status in RecipientStatus},
-        )
-    )
-    empty = Progress(0, 0, 0, 0, 0, 0, 0, 0)
-    found = {row.pop("campaign_id"): Progress(**row) for row in rows}
-    return {campaign_id: found.get(campaign_id, empty) for campaign_id in ids}
+# --- reading ---------------------------------------------------------------------------------
 
 
 def recipient_ids(campaign: Campaign) -> set[str]:

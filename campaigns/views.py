@@ -40,7 +40,7 @@ CONTROLS = {
 def campaign_list(request: TeamRequest) -> HttpResponse:
     services.campaigns_revive(team=request.team)
     campaigns = list(selectors.team_campaigns(request.team))
-    progress = services.campaigns_progress(campaigns)
+    progress = selectors.campaigns_progress(campaigns)
     rows = [(campaign, progress[campaign.pk]) for campaign in campaigns]
     return render(request, "campaigns/list.html", {"rows": rows})
 
@@ -85,6 +85,18 @@ def _created_message(parsed: ParsedRecipients) -> str:
 def campaign_detail(request: TeamRequest, campaign_pk: int) -> HttpResponse:
     campaign = selectors.get_campaign_for_team(request.team, campaign_pk)
     services.campaigns_revive(team=request.team)
+    return _render_detail(request, campaign)
+
+
+def _render_detail(
+    request: TeamRequest,
+    campaign: Campaign,
+    *,
+    template_form: TemplateForm | None = None,
+    add_form: AddRecipientsForm | None = None,
+) -> HttpResponse:
+    """The campaign's page; a refused message or recipients form comes back on it with its
+    errors and what was typed (400)."""
     status = request.GET.get("status", "")
     if status not in RecipientStatus.values:
         status = ""
@@ -97,14 +109,15 @@ def campaign_detail(request: TeamRequest, campaign_pk: int) -> HttpResponse:
         "page": page,
         "status_filter": status,
         "statuses": RecipientStatus.choices,
-        "template_form": TemplateForm(initial={"template": campaign.template}),
-        "add_form": AddRecipientsForm(takes_email=False),
+        "template_form": template_form or TemplateForm(initial={"template": campaign.template}),
+        "add_form": add_form or AddRecipientsForm(takes_email=False),
     }
-    return render(request, "campaigns/detail.html", context)
+    refused = template_form is not None or add_form is not None
+    return render(request, "campaigns/detail.html", context, status=400 if refused else 200)
 
 
 def _panel_context(campaign: Campaign) -> dict[str, Any]:
-    progress = services.campaign_progress(campaign)
+    progress = selectors.campaign_progress(campaign)
     return {
         "campaign": campaign,
         "progress": progress,
@@ -156,15 +169,13 @@ def campaign_template(request: TeamRequest, campaign_pk: int) -> HttpResponse:
                 campaign=campaign, template=form.cleaned_data["template"]
             )
         except CampaignRefused as refused:
-            messages.error(request, refused.message)
+            form.add_error(None, refused.message)
         else:
             messages.success(
                 request, "Message saved; the recipients not yet sent were checked again."
             )
-    else:
-        for error in form.errors.get("template", []):
-            messages.error(request, f"The message was not saved: {error}")
-    return redirect("campaigns:detail", campaign_pk=campaign.pk)
+            return redirect("campaigns:detail", campaign_pk=campaign.pk)
+    return _render_detail(request, campaign, template_form=form)
 
 
 @team_required
@@ -182,17 +193,14 @@ def recipients_add(request: TeamRequest, campaign_pk: int) -> HttpResponse:
         try:
             added = services.campaign_recipients_add(campaign=campaign, recipients=form.parsed)
         except CampaignRefused as refused:
-            messages.error(request, refused.message)
+            form.add_error(None, refused.message)
         else:
             words = f"{added:,} recipients added."
             if dropped := form.parsed.duplicates_dropped:
                 words += f" {dropped:,} already in the campaign or repeated were left out."
             messages.success(request, words)
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"No recipients were added: {error}")
-    return redirect("campaigns:detail", campaign_pk=campaign.pk)
+            return redirect("campaigns:detail", campaign_pk=campaign.pk)
+    return _render_detail(request, campaign, add_form=form)
 
 
 @team_required
@@ -264,15 +272,8 @@ def campaign_export(request: TeamRequest, campaign_pk: int) -> StreamingHttpResp
     """Each recipient with its outcome, streamed (a campaign holds up to 10 000 rows)."""
     campaign = selectors.get_campaign_for_team(request.team, campaign_pk)
     writer = csv.writer(_Echo())
-    header = [
-        "row",
-        "provider_id",
-        "status",
-        "reason",
-        "error_type",
-        "invitation_id",
-        "finished_at",
-    ]
+    # Words only: the outcome as the page says it, never a raw error type.
+    header = ["row", "provider_id", "status", "outcome", "postpress_invitation_id", "finished_at"]
 
     def rows() -> Any:
         yield writer.writerow(header)
@@ -284,7 +285,6 @@ def campaign_export(request: TeamRequest, campaign_pk: int) -> StreamingHttpResp
                 recipient.recipient_id,
                 recipient.get_status_display(),
                 recipient.reason or recipient.problem,
-                recipient.error_type,
                 invitation_id,
                 finished,
             ]

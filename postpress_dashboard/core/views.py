@@ -11,8 +11,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from campaigns.selectors import team_campaigns_under_way
-from campaigns.services import campaigns_progress, campaigns_revive
+from campaigns.selectors import campaigns_progress, team_campaigns_under_way
+from campaigns.services import campaigns_revive
 from postpress_dashboard.core.login_limits import login_attempt_allowed, login_success_record
 from postpress_dashboard.teams.selectors import team_accounts_needing_attention
 

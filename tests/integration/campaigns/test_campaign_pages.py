@@ -12,6 +12,7 @@ from django.utils.html import escape
 from campaigns.models import Campaign, CampaignState, RecipientStatus
 from campaigns.services import campaign_stop
 from campaigns.views import csv_safe
+from invitations.models import EventKind, InvitationEvent
 from postpress_dashboard.core.clock import FakeClock
 from postpress_dashboard.teams.models import LinkedAccount
 from tests.integration.campaigns.conftest import MakeCampaign, run_campaign
@@ -128,6 +129,13 @@ def test_the_controls_pause_resume_and_cancel(
         campaign.refresh_from_db()
         assert campaign.state == state
     assert campaign.ticket == ""  # no step of it may run any more
+    entries = InvitationEvent.objects.filter(kind=EventKind.CAMPAIGN, target=campaign.name)
+    assert list(entries.order_by("pk").values_list("detail", flat=True)) == [
+        "Started",
+        "Paused",
+        "Resumed",
+        "Cancelled",
+    ]
 
 
 def test_the_live_panel_polls_only_while_running(
@@ -149,7 +157,14 @@ def test_the_export_neutralises_cells_a_spreadsheet_would_run(
     run_campaign(campaign, fake_clock)
     response = outreach_client.get(reverse("campaigns:export", args=[campaign.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["row", "provider_id", "status"]
+    assert rows[0] == [
+        "row",
+        "provider_id",
+        "status",
+        "outcome",
+        "postpress_invitation_id",
+        "finished_at",
+    ]
     assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(evil)", "'+1555", "'-2", "'@cmd", "plain"]
     assert {row[2] for row in rows[1:]} == {"Sent"}
     assert response["Content-Disposition"].startswith("attachment;")
@@ -250,11 +265,12 @@ def test_a_file_of_10000_recipients_is_stored_whole_and_one_more_row_is_refused(
     assert campaign.recipients.exclude(problem="").count() == 0
     # Adding rows past the limit adds none of them.
     response = outreach_client.post(
-        reverse("campaigns:add_recipients", args=[campaign.pk]),
-        {"recipients": "one_more"},
-        follow=True,
+        reverse("campaigns:add_recipients", args=[campaign.pk]), {"recipients": "one_more"}
     )
-    assert "would pass the limit of 10,000" in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "would pass the limit of 10,000" in page
+    assert "\none_more</textarea>" in page  # what was pasted stays
     assert campaign.recipients.count() == 10_000
 
 
@@ -270,3 +286,18 @@ def test_activity_lists_a_stop_with_its_reason_once(
     assert page.count(escape(f"Stopped: {campaign.stop_reason}")) == 1
     assert "errors/limit_exceeded" not in page
     assert f"Campaign “{campaign.name}”" in page  # its sends are labelled
+
+
+def test_a_refused_message_comes_back_with_what_was_typed(
+    outreach_client: Client, make_campaign: MakeCampaign
+) -> None:
+    campaign = make_campaign(["ada"], start=False)
+    response = outreach_client.post(
+        reverse("campaigns:template", args=[campaign.pk]), {"template": "Hi {first name}"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "a variable is a column name in braces" in page
+    assert "\nHi {first name}</textarea>" in page
+    campaign.refresh_from_db()
+    assert campaign.template == "Hi {first_name|there}, glad to connect."

@@ -208,3 +208,149 @@ def test_an_account_switched_off_while_running_stops_the_campaign(
     assert campaign.state == CampaignState.STOPPED
     assert "switched off in Settings" in campaign.stop_reason
     assert not SentInvitation.objects.exists()
+
+
+def test_an_invitation_cap_of_zero_stops_the_campaign_in_words(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount
+) -> None:
+    sandbox_linkedin.daily_cap = 0
+    sandbox_linkedin.save()
+    campaign = make_campaign(["someone"])
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert "invitation cap is 0 in Settings" in campaign.stop_reason
+
+
+def test_an_address_the_settings_do_not_allow_stops_instead_of_retrying(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_team: object
+) -> None:
+    from postpress_dashboard.teams.models import Team
+
+    Team.objects.filter(pk=sandbox_team.pk).update(  # type: ignore[attr-defined]
+        base_url="https://api.not-allowed.example/api/v1"
+    )
+    campaign = make_campaign(["someone"])
+    steps = run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert (campaign.state, steps) == (CampaignState.STOPPED, 1)
+    assert campaign.stop_error_type == "client/host_not_allowed"
+    assert campaign.recipients.get().status == RecipientStatus.QUEUED
+
+
+def test_an_outage_waits_longer_each_time_then_stops_without_failing_anyone(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    from campaigns.services import MAX_WAITS_IN_A_ROW, UNREACHABLE_WAIT
+
+    campaign = make_campaign(["down_err_service_unavailable", "after"])
+    started = fake_clock()
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert f"tried {MAX_WAITS_IN_A_ROW + 1} times in a row" in campaign.stop_reason
+    assert campaign.stop_error_type == "errors/service_unavailable"
+    assert set(statuses(campaign.pk).values()) == {RecipientStatus.QUEUED}
+    # 5 + 10 + 20 + 40 + 60 minutes of waiting, at least (working hours may add more).
+    assert fake_clock() - started >= UNREACHABLE_WAIT * 15 - timedelta(minutes=5)
+
+
+def test_postpress_unreachable_waits_and_the_campaign_goes_on_when_it_answers(
+    make_campaign: MakeCampaign,
+    fake_clock: FakeClock,
+    sandbox_team: object,
+    campaign_sandbox: RunningSandbox,
+) -> None:
+    from campaigns.services import campaign_step_run
+    from postpress_dashboard.teams.models import Team
+
+    campaign = make_campaign(["someone"])
+    Team.objects.filter(pk=sandbox_team.pk).update(  # type: ignore[attr-defined]
+        base_url="http://127.0.0.1:9/api/v1"  # nothing listens on the discard port
+    )
+    campaign.refresh_from_db()
+    campaign_step_run(campaign_id=campaign.pk, ticket=campaign.ticket)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.RUNNING and campaign.waits_in_a_row == 1
+    assert campaign.recipients.get().status == RecipientStatus.QUEUED
+    Team.objects.filter(pk=sandbox_team.pk).update(  # type: ignore[attr-defined]
+        base_url=campaign_sandbox.base_url
+    )
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.FINISHED and campaign.waits_in_a_row == 0
+
+
+def test_already_invited_recently_is_a_skip(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    campaign = make_campaign(["someone_err_already_invited_recently"])
+    run_campaign(campaign, fake_clock)
+    assert campaign.recipients.get().status == RecipientStatus.SKIPPED
+
+
+def test_rows_that_still_need_fixing_stop_the_campaign_instead_of_finishing_it(
+    make_campaign: MakeCampaign, fake_clock: FakeClock
+) -> None:
+    from campaigns.recipients import recipients_from_lines
+    from campaigns.services import campaign_recipients_add
+
+    campaign = make_campaign(["ada"], template="Hi {first_name}!")
+    # Pasted rows have no first_name: they cannot be sent as the message stands.
+    campaign_recipients_add(campaign=campaign, recipients=recipients_from_lines("bob"))
+    run_campaign(campaign, fake_clock)
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.STOPPED
+    assert "1 recipient cannot be sent as the message stands" in campaign.stop_reason
+    assert statuses(campaign.pk) == {"ada": RecipientStatus.SENT, "bob": RecipientStatus.QUEUED}
+
+
+def test_a_step_skips_one_batch_at_most_with_a_bounded_number_of_queries(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_linkedin: LinkedAccount
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.services import campaign_step_run
+
+    known = [f"known_{number}" for number in range(250)]
+    long_ago = fake_clock() - timedelta(days=30)  # outside the caps' windows
+    SentInvitation.objects.bulk_create(
+        SentInvitation(
+            account=sandbox_linkedin, recipient_id=rid, status=SentStatus.PENDING, sent_at=long_ago
+        )
+        for rid in known
+    )
+    campaign = make_campaign([*known, "new_person"])
+    campaign.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        campaign_step_run(campaign_id=campaign.pk, ticket=campaign.ticket)
+    assert len(queries) < 40, len(queries)
+    assert campaign.recipients.filter(status=RecipientStatus.SKIPPED).count() == 101
+    run_campaign(campaign, fake_clock)
+    assert campaign.recipients.filter(status=RecipientStatus.SKIPPED).count() == 250
+    assert campaign.recipients.get(recipient_id="new_person").status == RecipientStatus.SENT
+
+
+def test_a_messages_campaign_row_follows_a_chat_resolution(
+    make_campaign: MakeCampaign, fake_clock: FakeClock, sandbox_team: object, alice: User
+) -> None:
+    from invitations.services import unconfirmed_resolve
+
+    whatsapp = team_services.account_add(
+        team=sandbox_team,  # type: ignore[arg-type]
+        fields=team_services.AccountFields(
+            provider="WHATSAPP", account_id="acc_whatsapp_demo", label="Support", linkedin_apis=[]
+        ),
+        actor=None,
+    )
+    # The sandbox answers an HTML error page: the chat may have started.
+    campaign = make_campaign(
+        ["+1555_err_html"], account=whatsapp, kind=CampaignKind.MESSAGES, template="Hello!"
+    )
+    run_campaign(campaign, fake_clock)
+    assert campaign.recipients.get().status == RecipientStatus.UNCONFIRMED
+    event = InvitationEvent.objects.get(kind=EventKind.CHAT, outcome=Outcome.UNCONFIRMED)
+    unconfirmed_resolve(event=event, resolution="went_through", actor=alice)
+    row = campaign.recipients.get()
+    assert (row.status, row.reason) == (RecipientStatus.SENT, "alice checked: it was sent.")

@@ -20,13 +20,8 @@ from pytest_django.fixtures import Settings
 from campaigns import services
 from campaigns.models import FINAL_STATUSES, Campaign, CampaignKind, CampaignState, RecipientStatus
 from campaigns.recipients import recipients_from_csv
-from campaigns.services import (
-    PacingFields,
-    campaign_create,
-    campaign_progress,
-    campaign_start,
-    campaigns_revive,
-)
+from campaigns.selectors import campaign_progress
+from campaigns.services import PacingFields, campaign_create, campaign_start, campaigns_revive
 from campaigns.templating import template_parse
 from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
 from invitations.services import account_caps_usage
