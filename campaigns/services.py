@@ -462,7 +462,7 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if _invites(campaign):
             # One invitation step at a time per team: "already invited by this team" then
             # holds across its accounts and campaigns.
-            Team.objects.select_for_update().filter(pk=campaign.team_id).exists()
+            Team.objects.select_for_update().only("pk").get(pk=campaign.team_id)
         # The same lock manual sends take: no two reservations pass the caps check together.
         account = LinkedAccount.objects.select_for_update().get(pk=campaign.account_id)
         if problem := account_problem(campaign, account):
