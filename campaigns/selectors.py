@@ -70,9 +70,16 @@ def campaign_blocked(campaign: Campaign) -> list[PreviewRow]:
     ]
 
 
-def campaign_recipients(campaign: Campaign, status: str = "") -> QuerySet[Recipient]:
+# The recipients list's filter: a status, or the queued rows that need fixing.
+NEEDS_FIXING = "needs_fixing"
+RECIPIENT_FILTERS = [*RecipientStatus.choices, (NEEDS_FIXING, "Needs fixing")]
+
+
+def campaign_recipients(campaign: Campaign, shown: str = "") -> QuerySet[Recipient]:
     rows = campaign.recipients.select_related("sent")
-    return rows.filter(status=status) if status else rows
+    if shown == NEEDS_FIXING:
+        return rows.filter(status=RecipientStatus.QUEUED).exclude(problem="")
+    return rows.filter(status=shown) if shown else rows
 
 
 @dataclass(frozen=True)

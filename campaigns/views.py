@@ -19,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from campaigns import selectors, services
 from campaigns.forms import AddRecipientsForm, CampaignForm, RecipientEditForm, TemplateForm
-from campaigns.models import Campaign, CampaignKind, RecipientStatus
+from campaigns.models import Campaign, CampaignKind
 from campaigns.recipients import ParsedRecipients
 from campaigns.services import CampaignRefused
 from invitations.rules import takes_email
@@ -98,7 +98,7 @@ def _render_detail(
     """The campaign's page; a refused message or recipients form comes back on it with its
     errors and what was typed (400)."""
     status = request.GET.get("status", "")
-    if status not in RecipientStatus.values:
+    if status not in dict(selectors.RECIPIENT_FILTERS):
         status = ""
     page = Paginator(
         selectors.campaign_recipients(campaign, status), RECIPIENTS_PAGE_SIZE
@@ -108,7 +108,7 @@ def _render_detail(
         "blocked": selectors.campaign_blocked(campaign),
         "page": page,
         "status_filter": status,
-        "statuses": RecipientStatus.choices,
+        "statuses": selectors.RECIPIENT_FILTERS,
         "template_form": template_form or TemplateForm(initial={"template": campaign.template}),
         "add_form": add_form or AddRecipientsForm(takes_email=False),
     }

@@ -301,3 +301,19 @@ def test_a_refused_message_comes_back_with_what_was_typed(
     assert "\nHi {first name}</textarea>" in page
     campaign.refresh_from_db()
     assert campaign.template == "Hi {first_name|there}, glad to connect."
+
+
+def test_every_row_that_needs_fixing_can_be_listed(
+    outreach_client: Client, make_campaign: MakeCampaign
+) -> None:
+    from campaigns.recipients import recipients_from_lines
+    from campaigns.services import campaign_recipients_add
+
+    campaign = make_campaign(["ada"], template="Hi {first_name}!", start=False)
+    pasted = "\n".join(f"pasted_{number}" for number in range(60))  # no first_name: to fix
+    campaign_recipients_add(campaign=campaign, recipients=recipients_from_lines(pasted))
+    detail = reverse("campaigns:detail", args=[campaign.pk])
+    page = outreach_client.get(detail).content.decode()
+    assert "60 in all: the first 50 are listed here" in page
+    listed = outreach_client.get(detail, {"status": "needs_fixing", "page": 2}).content.decode()
+    assert "<td>pasted_59" in listed and "<td>ada" not in listed
