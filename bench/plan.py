@@ -9,10 +9,19 @@ class Plan:
     people: int
     load_warmup: float
     load_seconds: float
+    campaign_recipients: int  # the campaign run's size (BENCH_CAMPAIGN_RECIPIENTS overrides)
 
 
-FULL = Plan(uploads=((10, 5), (100, 3), (500, 2)), people=20, load_warmup=5, load_seconds=30)
-QUICK = Plan(uploads=((10, 2), (50, 1)), people=8, load_warmup=2, load_seconds=8)
+FULL = Plan(
+    uploads=((10, 5), (100, 3), (500, 2)),
+    people=20,
+    load_warmup=5,
+    load_seconds=30,
+    campaign_recipients=10_000,
+)
+QUICK = Plan(
+    uploads=((10, 2), (50, 1)), people=8, load_warmup=2, load_seconds=8, campaign_recipients=1_000
+)
 
 
 @dataclass(frozen=True)
