@@ -444,7 +444,7 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(of=("self",))
-            .select_related("account", "started_by")
+            .select_related("account__team", "started_by")  # the team: its key, for the call
             .filter(pk=campaign_id, state=CampaignState.RUNNING, ticket=ticket)
             .first()
         )
@@ -468,17 +468,18 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if problem := account_problem(campaign, account):
             _stop_now(campaign, problem)
             return None
-        if not _queued_sendable(campaign).exists():
+        first = _queued_sendable(campaign).order_by("position").first()
+        if first is None:
             _run_out(campaign)  # before the caps: a full cap must not hold a finished campaign
             return None
         if _invites(campaign) and not _room_in_caps(campaign, account, pacing, now):
             return None
-        recipient, message, skipped = _next_sendable(campaign, now)
+        recipient, message, skipped = _next_sendable(campaign, first, now)
         if recipient is None:
             # A batch of skips ends the step (the locks are held briefly): the next goes on.
             _schedule(campaign, now) if skipped else _run_out(campaign)
             return None
-        reservation = _claim(campaign, account, recipient, message, now)
+        reservation = _claim(campaign, recipient, message, now)
         _schedule(campaign, now + pacing.gap())
     return Claim(campaign, recipient, message, reservation)
 
@@ -512,13 +513,18 @@ def _daily_limit_reached(campaign: Campaign, pacing: Pacing, now: datetime) -> b
     return today.count() >= campaign.daily_limit
 
 
-def _next_sendable(campaign: Campaign, now: datetime) -> tuple[Recipient | None, str, bool]:
+def _next_sendable(
+    campaign: Campaign, first: Recipient, now: datetime
+) -> tuple[Recipient | None, str, bool]:
     """The first queued recipient that may be sent to, and its message; the skips in front
     of it are recorded (one batch at most per step). The last value: whether any was skipped."""
     template = template_parse(campaign.template)
-    # Most steps need one row: a batch is read only once the first must be skipped.
+    # Most steps need the first row only: a batch is read once it must be skipped.
     for size in (1, SKIP_BATCH):
-        batch = list(_queued_sendable(campaign).order_by("position")[:size])
+        if size == 1:
+            batch = [first]
+        else:
+            batch = list(_queued_sendable(campaign).order_by("position")[:size])
         reasons = _skip_reasons(campaign, batch, now) if _invites(campaign) else {}
         skipped: list[Recipient] = []
         for recipient in batch:
@@ -574,14 +580,14 @@ def _skip_reasons(campaign: Campaign, batch: list[Recipient], now: datetime) -> 
 
 
 def _claim(
-    campaign: Campaign, account: LinkedAccount, recipient: Recipient, message: str, now: datetime
+    campaign: Campaign, recipient: Recipient, message: str, now: datetime
 ) -> SentInvitation | None:
     """The recipient is taken, and for an invitation its cap slot with it. The campaign's
     lock keeps a person's Skip, Edit or Remove of the row out of the step."""
     reservation = None
     if _invites(campaign):
         reservation = SentInvitation.objects.create(
-            account=account,
+            account=campaign.account,  # loaded with its team: the call needs the team's key
             recipient_id=recipient.recipient_id,
             email=recipient.email,
             message=message,
@@ -647,7 +653,8 @@ def _step_send(claim: Claim) -> None:
         )
     else:
         _finish_recipient(recipient, RecipientStatus.SENT)
-        Campaign.objects.filter(pk=campaign.pk).exclude(waits_in_a_row=0).update(waits_in_a_row=0)
+        if campaign.waits_in_a_row:  # an outage is over
+            Campaign.objects.filter(pk=campaign.pk).update(waits_in_a_row=0)
         _stop_if_usage_high(campaign, usage)
 
 
@@ -828,10 +835,15 @@ def recipients_abandoned_mark_unconfirmed(*, campaign: Campaign) -> int:
     """Recipients still SENDING long after any call could take lost their worker mid-call:
     unconfirmed, with their send's Activity entry, never sent again by themselves."""
     cutoff = clock.now() - ABANDONED_AFTER
-    stale = list(
+    stale_ids = list(
         campaign.recipients.filter(
             status=RecipientStatus.SENDING, claimed_at__lt=cutoff
-        ).select_related("sent", "sent__account", "sent__sent_by")
+        ).values_list("pk", flat=True)
+    )
+    if not stale_ids:  # every step asks: the answer is almost always no, cheaply
+        return 0
+    stale = Recipient.objects.filter(pk__in=stale_ids).select_related(
+        "sent", "sent__account", "sent__sent_by"
     )
     for recipient in stale:
         if recipient.sent is not None and recipient.sent.status == SentStatus.SENDING:
@@ -841,7 +853,7 @@ def recipients_abandoned_mark_unconfirmed(*, campaign: Campaign) -> int:
             reason=WriteUnconfirmed(_action(campaign), AbandonedStep()).message,
             finished_at=clock.now(),
         )
-    return len(stale)
+    return len(stale_ids)
 
 
 class AbandonedStep(Exception):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from invitations.models import (
@@ -368,10 +368,12 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
     Sending and unconfirmed ones count too: they may have gone out.
     """
     now = clock.now()
-    sent = _counted_sends(account, since=now - timedelta(days=7))
+    counts = _counted_sends(account, since=now - timedelta(days=7)).aggregate(
+        today=Count("pk", filter=Q(sent_at__gt=now - timedelta(days=1))), week=Count("pk")
+    )
     return CapsUsage(
-        sent_today=sent.filter(sent_at__gt=now - timedelta(days=1)).count(),
-        sent_this_week=sent.count(),
+        sent_today=counts["today"],
+        sent_this_week=counts["week"],
         daily_cap=account.daily_cap,
         weekly_cap=account.weekly_cap,
     )
@@ -459,16 +461,17 @@ def reserved_invitation_send(
         raise
     reservation.invitation_id, reservation.usage = sent.invitation_id, sent.usage
     reservation.status, reservation.status_at = SentStatus.PENDING, timezone.now()
-    reservation.save(update_fields=["invitation_id", "usage", "status", "status_at"])
-    event_record(
-        account=account,
-        actor=actor,
-        kind=EventKind.SEND,
-        target=reservation.recipient_id,
-        error=None,
-        detail=detail,
-        sent=reservation,
-    )
+    with transaction.atomic():  # the row and its Activity entry together
+        reservation.save(update_fields=["invitation_id", "usage", "status", "status_at"])
+        event_record(
+            account=account,
+            actor=actor,
+            kind=EventKind.SEND,
+            target=reservation.recipient_id,
+            error=None,
+            detail=detail,
+            sent=reservation,
+        )
     return reservation
 
 
