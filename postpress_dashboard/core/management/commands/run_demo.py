@@ -1,5 +1,6 @@
 """`make demo`: the sandbox API and the dashboard side by side, with demo logins printed."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -74,7 +75,9 @@ def start_sandbox(port: int) -> subprocess.Popen[bytes]:
 def start_worker() -> subprocess.Popen[bytes]:
     """The campaigns' background worker, beside the dashboard (the database queue by default)."""
     command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "campaign_worker"]
-    return subprocess.Popen(command)  # noqa: S603
+    # A worker keeps its database connection between tasks (docs/deployment.md).
+    environment = {"CONN_MAX_AGE": "600", **os.environ}
+    return subprocess.Popen(command, env=environment)  # noqa: S603
 
 
 def _port_in_use(port: int) -> bool:
