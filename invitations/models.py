@@ -117,8 +117,12 @@ class SentInvitation(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-sent_at", "-id"]
-        # A campaign asks, for each batch of recipients, whether the team invited them before.
-        indexes: ClassVar = [models.Index(fields=["recipient_id"])]
+        indexes: ClassVar = [
+            # A campaign asks, for each recipient, whether the team invited them before.
+            models.Index(fields=["recipient_id"]),
+            # The caps count an account's sends of the last 7 days, whatever its history.
+            models.Index(fields=["account", "sent_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Invitation to {self.recipient_id} ({self.status})"

@@ -17,4 +17,8 @@ class Migration(migrations.Migration):
             model_name='sentinvitation',
             index=models.Index(fields=['recipient_id'], name='invitations_recipie_38174e_idx'),
         ),
+        migrations.AddIndex(
+            model_name='sentinvitation',
+            index=models.Index(fields=['account', 'sent_at'], name='invitations_account_e22c4b_idx'),
+        ),
     ]
