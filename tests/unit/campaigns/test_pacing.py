@@ -28,9 +28,7 @@ def test_a_moment_within_hours_is_its_own_next_working_moment() -> None:
 
 def test_after_hours_on_friday_waits_for_monday_morning() -> None:
     friday_evening = datetime(2026, 12, 4, 17, 0, tzinfo=PARIS)  # the end is excluded
-    assert pacing().next_working_moment(friday_evening) == datetime(
-        2026, 12, 7, 9, 0, tzinfo=PARIS
-    )
+    assert pacing().next_working_moment(friday_evening) == datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
 
 
 def test_it_reads_hours_in_the_campaigns_timezone_across_a_dst_change() -> None:
