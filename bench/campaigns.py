@@ -160,7 +160,9 @@ def campaigns_create(
             pacing=_pacing_off(),
             actor=owner,
         )
-        campaign_start(campaign=campaign, actor=owner)
+        # Started on the run's clock: its first steps are due at START, whenever this runs.
+        with clock.use(FakeClock(START)):
+            campaign_start(campaign=campaign, actor=owner)
         made.append(campaign)
     return made
 

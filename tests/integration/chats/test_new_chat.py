@@ -1030,7 +1030,7 @@ def test_the_activity_log_records_the_chat_with_file_names_and_sizes(
     event = InvitationEvent.objects.get()
     assert (event.kind, event.outcome, event.actor) == (EventKind.CHAT, Outcome.OK, alice)
     assert event.target == "17841400000000001"
-    assert event.detail == "photo.png (1 KB), song.mp3 (1 KB)"
+    assert event.detail == "Files: photo.png (1 KB), song.mp3 (1 KB)"
     page = alice_client.get("/activity/").content.decode()
     assert "Start chat" in page and "Files: photo.png (1 KB), song.mp3 (1 KB)" in page
 

@@ -252,7 +252,7 @@ def test_it_forwards_a_200_mb_video_within_100_mb_of_extra_server_memory(
         f"(from {baseline // MIB} MiB) forwarding a {FILE_MIB} MiB video"
     )
     assert chats_recorded(stack) == [  # the whole file was sent on
-        (RECIPIENT, "ok", "small.mp4 (1.0 MB)"),
-        (RECIPIENT, "ok", f"memory.mp4 ({FILE_MIB}.0 MB)"),
+        (RECIPIENT, "ok", "Files: small.mp4 (1.0 MB)"),
+        (RECIPIENT, "ok", f"Files: memory.mp4 ({FILE_MIB}.0 MB)"),
     ]
     assert temporary_uploads_left(stack) == []
