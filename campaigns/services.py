@@ -218,7 +218,7 @@ def _campaign_locked(campaign: Campaign) -> Campaign:
     """The campaign's row, locked for the transaction: a person's change to its recipients
     waits for a step under way, and a step for the change (no row is claimed mid-edit)."""
     return (
-        Campaign.objects.select_for_update(of=("self",))
+        Campaign.objects.select_for_update(of=("self",), no_key=True)
         .select_related("account")
         .get(pk=campaign.pk)
     )
@@ -281,7 +281,7 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
     Refused while a recipient's message cannot go out as it is."""
     with transaction.atomic():
         locked = (
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .select_related("account")
             .get(pk=campaign.pk)
         )
@@ -413,7 +413,7 @@ def campaigns_revive(*, team: Team) -> int:
         team=team, state=CampaignState.RUNNING, next_send_at__lt=late
     ):
         with transaction.atomic():
-            locked = Campaign.objects.select_for_update(of=("self",)).filter(
+            locked = Campaign.objects.select_for_update(of=("self",), no_key=True).filter(
                 pk=campaign.pk, state=CampaignState.RUNNING, ticket=campaign.ticket
             )
             if (fresh := locked.first()) is not None:
@@ -443,7 +443,7 @@ def campaign_step_run(*, campaign_id: int, ticket: str) -> None:
 def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .select_related("account__team", "started_by")  # the team: its key, for the call
             .filter(pk=campaign_id, state=CampaignState.RUNNING, ticket=ticket)
             .first()
@@ -459,12 +459,15 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if _daily_limit_reached(campaign, pacing, now):
             _schedule(campaign, pacing.next_day(now))
             return None
+        # Every lock here is FOR NO KEY UPDATE on PostgreSQL: it excludes other steps and
+        # manual sends, but not the foreign-key checks another worker's commit makes on the
+        # same team or account (with FOR UPDATE the two waited on each other: a deadlock).
         if _invites(campaign):
             # One invitation step at a time per team: "already invited by this team" then
             # holds across its accounts and campaigns.
-            Team.objects.select_for_update().only("pk").get(pk=campaign.team_id)
+            Team.objects.select_for_update(no_key=True).only("pk").get(pk=campaign.team_id)
         # The same lock manual sends take: no two reservations pass the caps check together.
-        account = LinkedAccount.objects.select_for_update().get(pk=campaign.account_id)
+        account = LinkedAccount.objects.select_for_update(no_key=True).get(pk=campaign.account_id)
         if problem := account_problem(campaign, account):
             _stop_now(campaign, problem)
             return None
@@ -724,7 +727,7 @@ def _wait_after_outage(campaign: Campaign, words: str, error: PostpressError) ->
     so a long outage is a stop with a reason, not a campaign that silently never sends."""
     with transaction.atomic():
         locked = (
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=campaign.pk, state=CampaignState.RUNNING)
             .first()
         )
@@ -798,7 +801,7 @@ def _reschedule(campaign: Campaign, at: datetime) -> None:
     """Move the next step later (a rate limit's wait), unless the schedule changed meanwhile."""
     with transaction.atomic():
         locked = (
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=campaign.pk, state=CampaignState.RUNNING)
             .first()
         )

@@ -523,7 +523,7 @@ def _reserve_send(
     with transaction.atomic():
         # One reservation at a time per account, so two people cannot both take the last slot;
         # the caps as the locked row has them (an admin may just have changed them).
-        locked = LinkedAccount.objects.select_for_update().get(pk=account.pk)
+        locked = LinkedAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
         if reason := account_caps_usage(locked).reached:
             raise InvitationRefused(reason)
         try:
