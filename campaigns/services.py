@@ -478,9 +478,11 @@ def _step_claim(campaign_id: int, ticket: str) -> Claim | None:
         if _invites(campaign) and not _room_in_caps(campaign, account, pacing, now):
             return None
         recipient, message, skipped = _next_sendable(campaign, first, now)
+        if recipient is None and skipped:
+            _schedule(campaign, now)  # a batch of skips ends the step: the next goes on at once
+            return None
         if recipient is None:
-            # A batch of skips ends the step (the locks are held briefly): the next goes on.
-            _schedule(campaign, now) if skipped else _run_out(campaign)
+            _run_out(campaign)
             return None
         reservation = _claim(campaign, recipient, message, now)
         _schedule(campaign, now + pacing.gap())
