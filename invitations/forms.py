@@ -14,6 +14,7 @@ from invitations.rules import (
     NOT_INVITING,
     message_length,
     normalize_message,
+    recipient_shape_problem,
     takes_email,
 )
 from postpress_dashboard.core import submissions
@@ -100,6 +101,15 @@ class InvitationSendForm(forms.Form):
     @property
     def shows_email(self) -> bool:
         return self.selected_account is not None and takes_email(self.selected_account.provider)
+
+    def clean_recipient_id(self) -> str:
+        recipient = str(self.cleaned_data["recipient_id"]).strip()
+        account = self.cleaned_data.get("account")
+        if account is not None and (
+            problem := recipient_shape_problem(account.provider, recipient)
+        ):
+            raise forms.ValidationError(problem)
+        return recipient
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip()

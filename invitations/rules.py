@@ -1,4 +1,7 @@
-"""Rules forms, templates and services share: who takes an email, the message limit, counting."""
+"""Rules forms, templates and services share: who takes an email, the message limit, counting,
+what a recipient id looks like."""
+
+import re
 
 from postpress_dashboard.teams.models import ProviderChoice
 
@@ -50,3 +53,36 @@ def message_length(text: str) -> int:
     The live counter in static/js/invitations.js counts the same way ([...text].length).
     """
     return len(normalize_message(text))
+
+
+_PROFILE_ADDRESS = re.compile(r"^(https?://|www\.)|(linkedin|instagram)\.com/", re.IGNORECASE)
+_EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_INSTAGRAM_PROFILE = re.compile(r"instagram\.com/([A-Za-z0-9._]+)", re.IGNORECASE)
+
+
+def recipient_shape_problem(provider: str, recipient: str) -> str:
+    """Why what was typed cannot be a recipient id for this provider, and what to paste instead;
+    an empty string when it may be one. The docs give no id format, so only what is surely
+    something else is refused: a profile address, an email address, a name, an "@username"."""
+    if _PROFILE_ADDRESS.search(recipient):
+        return _profile_address_problem(provider, recipient)
+    if _EMAIL_ADDRESS.match(recipient):
+        email_field = " and put the email in the Email field" if takes_email(provider) else ""
+        return f"That is an email address: paste the person's provider id{email_field}."
+    if any(character.isspace() for character in recipient):
+        return (
+            "That looks like a name: paste the person's provider id (from their profile in "
+            "postpress), which has no spaces."
+        )
+    if provider == ProviderChoice.INSTAGRAM and recipient.startswith("@"):
+        return f"Paste the username without the @: {recipient.lstrip('@')}"
+    return ""
+
+
+def _profile_address_problem(provider: str, recipient: str) -> str:
+    if provider == ProviderChoice.INSTAGRAM and (found := _INSTAGRAM_PROFILE.search(recipient)):
+        return f"That is a profile address: paste the username alone, {found.group(1)}."
+    return (
+        "That is a profile address: paste the person's provider id instead (on LinkedIn it "
+        "starts with ACo, and postpress shows it on their profile)."
+    )

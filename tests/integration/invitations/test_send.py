@@ -377,3 +377,23 @@ def test_another_team_s_account_is_not_found_on_every_send_address(
     assert posted.status_code == 404
     assert not responses.calls
     assert "acc_globex" not in alice_client.get(SEND).content.decode()
+
+
+@responses.activate
+def test_a_profile_address_is_refused_before_any_call_and_the_form_keeps_it(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    response = alice_client.post(
+        SEND,
+        {
+            "account": linkedin_account.pk,
+            "recipient_id": "https://www.linkedin.com/in/ada-lovelace/",
+            "message": "Hello Ada",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "That is a profile address" in page
+    assert 'value="https://www.linkedin.com/in/ada-lovelace/"' in page and "Hello Ada" in page
+    assert len(responses.calls) == 0
+    assert not SentInvitation.objects.exists()  # nothing counted against the caps
