@@ -296,13 +296,8 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> None:
             update_fields=["state", "stop_reason", "stop_error_type", "started_by", "started_at"]
         )
         _schedule(locked, max(now, locked.next_send_at or now))
-        event_record(
-            account=locked.account,
-            actor=actor,
-            kind=EventKind.CAMPAIGN,
-            target=locked.name,
-            error=None,
-            detail="Started" if campaign.never_started else "Resumed",
+        _campaign_event(
+            locked, actor=actor, detail="Started" if campaign.never_started else "Resumed"
         )
     campaign.refresh_from_db()
 
@@ -354,14 +349,7 @@ def campaign_pause(*, campaign: Campaign, actor: Actor) -> bool:
     )
     campaign.refresh_from_db()
     if paused:
-        event_record(
-            account=campaign.account,
-            actor=actor,
-            kind=EventKind.CAMPAIGN,
-            target=campaign.name,
-            error=None,
-            detail="Paused",
-        )
+        _campaign_event(campaign, actor=actor, detail="Paused")
     return bool(paused)
 
 
@@ -373,14 +361,7 @@ def campaign_cancel(*, campaign: Campaign, actor: Actor) -> bool:
     ).update(state=CampaignState.CANCELLED, ticket="", next_send_at=None, ended_at=clock.now())
     campaign.refresh_from_db()
     if cancelled:
-        event_record(
-            account=campaign.account,
-            actor=actor,
-            kind=EventKind.CAMPAIGN,
-            target=campaign.name,
-            error=None,
-            detail="Cancelled",
-        )
+        _campaign_event(campaign, actor=actor, detail="Cancelled")
     return bool(cancelled)
 
 
@@ -626,14 +607,7 @@ def _run_out(campaign: Campaign) -> None:
     campaign.state, campaign.ticket, campaign.next_send_at = CampaignState.FINISHED, "", None
     campaign.ended_at = clock.now()
     campaign.save(update_fields=["state", "ticket", "next_send_at", "ended_at"])
-    event_record(
-        account=campaign.account,
-        actor=campaign.started_by,
-        kind=EventKind.CAMPAIGN,
-        target=campaign.name,
-        error=None,
-        detail="Finished",
-    )
+    _campaign_event(campaign, actor=campaign.started_by, detail="Finished")
 
 
 def _step_send(claim: Claim) -> None:
@@ -728,11 +702,7 @@ def _wait_after_outage(campaign: Campaign, words: str, error: PostpressError) ->
     """Wait longer after each answer in a row that says "try again later"; stop after a few,
     so a long outage is a stop with a reason, not a campaign that silently never sends."""
     with transaction.atomic():
-        locked = (
-            Campaign.objects.select_for_update(of=("self",), no_key=True)
-            .filter(pk=campaign.pk, state=CampaignState.RUNNING)
-            .first()
-        )
+        locked = _locked_if_running(campaign)
         if locked is None:
             return
         locked.waits_in_a_row += 1
@@ -766,47 +736,59 @@ def _stop_now(campaign: Campaign, reason: str, error: PostpressError | None = No
     campaign.save(
         update_fields=["state", "ticket", "next_send_at", "stop_reason", "stop_error_type"]
     )
-    event_record(
-        account=campaign.account,
+    _campaign_event(
+        campaign,
         actor=campaign.started_by,
-        kind=EventKind.CAMPAIGN,
-        target=campaign.name,
-        error=error,
         detail=f"Stopped: {reason}",
+        error=error,
         outcome=Outcome.FAILED,
     )
 
 
 def campaign_stop(*, campaign: Campaign, reason: str, error: PostpressError | None = None) -> bool:
-    """The campaign stops by itself and says why, on its page, the home page and Activity."""
-    stopped = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).update(
-        state=CampaignState.STOPPED,
-        ticket="",
-        next_send_at=None,
-        stop_reason=reason[:500],
-        stop_error_type=error.error_type if error else "",
+    """The campaign stops by itself and says why, on its page, the home page and Activity.
+    False when it was no longer running."""
+    with transaction.atomic():
+        locked = _locked_if_running(campaign)
+        if locked is not None:
+            _stop_now(locked, reason, error)
+    return locked is not None
+
+
+def _campaign_event(
+    campaign: Campaign,
+    *,
+    actor: Actor,
+    detail: str,
+    error: PostpressError | None = None,
+    outcome: str = "",
+) -> None:
+    """The campaign's own Activity entry: started, paused, stopped, finished..."""
+    event_record(
+        account=campaign.account,
+        actor=actor,
+        kind=EventKind.CAMPAIGN,
+        target=campaign.name,
+        error=error,
+        detail=detail,
+        outcome=outcome,
     )
-    if stopped:
-        event_record(
-            account=campaign.account,
-            actor=campaign.started_by,
-            kind=EventKind.CAMPAIGN,
-            target=campaign.name,
-            error=error,
-            detail=f"Stopped: {reason}",
-            outcome=Outcome.FAILED,
-        )
-    return bool(stopped)
+
+
+def _locked_if_running(campaign: Campaign) -> Campaign | None:
+    """The campaign's row, locked for the transaction, while it runs."""
+    return (
+        Campaign.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("account", "started_by")
+        .filter(pk=campaign.pk, state=CampaignState.RUNNING)
+        .first()
+    )
 
 
 def _reschedule(campaign: Campaign, at: datetime) -> None:
     """Move the next step later (a rate limit's wait), unless the schedule changed meanwhile."""
     with transaction.atomic():
-        locked = (
-            Campaign.objects.select_for_update(of=("self",), no_key=True)
-            .filter(pk=campaign.pk, state=CampaignState.RUNNING)
-            .first()
-        )
+        locked = _locked_if_running(campaign)
         if locked is not None and (locked.next_send_at is None or locked.next_send_at < at):
             _schedule(locked, at)
 
