@@ -187,3 +187,10 @@ def invitation_events(
     if outcome:
         events = events.filter(outcome=outcome)
     return events
+
+
+def writes_awaiting_resolution_count(team: Team) -> int:
+    """Unconfirmed sends, decisions, withdraws and chats a person has yet to resolve."""
+    return InvitationEvent.objects.filter(
+        team=team, outcome=Outcome.UNCONFIRMED, resolution=""
+    ).count()

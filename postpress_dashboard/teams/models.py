@@ -82,6 +82,10 @@ class Membership(models.Model):
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # The account this member last opened the inbox on: the inbox opens on it next time.
+    last_inbox_account = models.ForeignKey(
+        "LinkedAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar = ["team__name", "user__username"]
