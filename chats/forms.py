@@ -61,7 +61,15 @@ FIELD_FOR_CHAT_ERROR: dict[str, str] = {
     "errors/too_many_characters": "message",
 }
 NOTHING_TO_SEND = "Write a message or a subject, or attach a file: a chat starts with one of them."
-FILES_AGAIN = "Files are not kept when the form comes back: choose them again."
+# Without JavaScript a browser never re-selects files in a page it gets back; with it,
+# static/js/chats.js keeps each file input's choice across the swap unless the input says not to
+# (its files were refused, or the upload was stopped), so the note says which happened.
+FILES_AGAIN = (
+    "Files are not kept when the form comes back: choose them again before starting the chat."
+)
+FILES_KEPT = "The files you chose are still selected: correct the form and start the chat again."
+FILES_REFUSED = "Choose the refused files again: the others are still selected."
+FILES_DROPPED = "The files were not kept: choose them again before starting the chat."
 SUBMISSION_PURPOSE = "chats.new.submission"
 STALE_FORM = (
     "This form has expired or was opened in another session. Your text is kept: check it and "
@@ -74,6 +82,21 @@ TOPIC_LABELS = {
     "support": "Support",
     "careers": "Careers",
     "other": "Other",
+}
+# The API's sourcing channels and visibilities (start-chat docs), in words.
+SOURCING_CHANNEL_LABELS = {
+    "JOB_POSTING_RECOMMENDED_MATCHES": "Recommended matches for a job posting",
+    "JOB_POSTING": "Job posting",
+    "REFERRAL": "Referral",
+    "INTERNAL_CANDIDATES": "Internal candidates",
+    "AUTOMATED_SOURCING": "Automated sourcing",
+    "RECRUITER_SEARCH": "Recruiter search",
+    "CAREER_SITE": "Career site",
+}
+VISIBILITY_LABELS = {
+    "PRIVATE": "Private (the default)",
+    "PUBLIC": "Public: across your organization",
+    "PROJECT": "Project: within the hiring project",
 }
 UNITS = (("days", "days"), ("weeks", "weeks"))
 EMPTY_FILE = {"empty": "This file is empty: choose the file you meant to send."}
@@ -158,39 +181,79 @@ class ChatStartForm(forms.Form):
     )
 
     # LinkedIn: the API, then classic or Recruiter options (rules.ChatFields says which).
-    linkedin_api = forms.ChoiceField(label="LinkedIn API", required=False, choices=())
-    inmail = forms.BooleanField(label="InMail", required=False)
+    linkedin_api = forms.ChoiceField(
+        label="LinkedIn API",
+        required=False,
+        choices=(),
+        help_text=(
+            "Which of the account's LinkedIn products sends the chat: Classic is ordinary "
+            "LinkedIn messaging."
+        ),
+    )
+    inmail = forms.BooleanField(
+        label="Send as an InMail",
+        required=False,
+        help_text=(
+            "Starts the conversation with an InMail, which uses one of the account's InMail "
+            "credits: for someone you are not connected to."
+        ),
+    )
     topic = forms.ChoiceField(
         label="Topic",
         required=False,
         choices=[("", "No topic"), *((topic, TOPIC_LABELS[topic]) for topic in rules.TOPICS)],
-        help_text="Required when a recipient is a company (its messaging_id).",
+        help_text="What the message is about: needed when you message a company page.",
     )
-    applicant_id = forms.CharField(label="Applicant ID", required=False, max_length=300)
+    applicant_id = forms.CharField(
+        label="Applicant ID",
+        required=False,
+        max_length=300,
+        help_text="To message someone who applied to one of your job postings: their applicant id.",
+    )
     invitation_id = forms.CharField(
         label="Invitation ID",
         required=False,
         max_length=300,
         help_text="To message someone whose invitation to you is still pending.",
     )
-    signature = forms.CharField(label="Signature", required=False, max_length=1000)
-    hiring_project_id = forms.CharField(label="Hiring project ID", required=False, max_length=300)
-    job_posting_id = forms.CharField(label="Job posting ID", required=False, max_length=300)
+    signature = forms.CharField(
+        label="Signature",
+        required=False,
+        max_length=1000,
+        help_text="How you sign the message, e.g. your name and role.",
+    )
+    hiring_project_id = forms.CharField(
+        label="Hiring project ID",
+        required=False,
+        max_length=300,
+        help_text="The Recruiter project to start the chat in.",
+    )
+    job_posting_id = forms.CharField(
+        label="Job posting ID",
+        required=False,
+        max_length=300,
+        help_text="The job this first message is about.",
+    )
     sourcing_channel = forms.ChoiceField(
         label="Sourcing channel",
         required=False,
-        choices=[("", "Not set"), *((channel, channel) for channel in rules.SOURCING_CHANNELS)],
+        choices=[
+            ("", "Not set"),
+            *((channel, SOURCING_CHANNEL_LABELS[channel]) for channel in rules.SOURCING_CHANNELS),
+        ],
+        help_text="How the hiring project found this person.",
     )
     email_address = forms.EmailField(
         label="Email address",
         required=False,
-        help_text="To start the chat by email rather than InMail.",
+        help_text="The person's email address, to start the chat by email rather than by InMail.",
     )
     visibility = forms.ChoiceField(
         label="Visibility",
-        choices=[(visibility, visibility.title()) for visibility in rules.VISIBILITIES],
+        choices=[(visibility, VISIBILITY_LABELS[visibility]) for visibility in rules.VISIBILITIES],
         initial=rules.DEFAULT_VISIBILITY,
         required=False,
+        help_text="Who in your organization can see the conversation in Recruiter.",
     )
     follow_up_subject = forms.CharField(label="Follow-up subject", required=False, max_length=300)
     follow_up_message = forms.CharField(
@@ -213,7 +276,11 @@ class ChatStartForm(forms.Form):
     follow_up_unit = forms.ChoiceField(
         label="Unit of the follow-up delay", choices=UNITS, initial="days", required=False
     )
-    timezone = forms.ChoiceField(label="Timezone", required=False, choices=())
+    timezone = forms.ChoiceField(
+        label="Timezone",
+        required=False,
+        choices=(),
+    )
 
     # Files last, in the form and in the page: browsers send fields in order, so the text
     # arrives before an upload that may be stopped for its size.
@@ -249,6 +316,7 @@ class ChatStartForm(forms.Form):
         self.fields["account"].queryset = team_active_accounts(team)
         self.selected_account = account
         self.upload_problem = upload_problem
+        self.files_refused = False  # set when the API refused the files without saying which
         if account is not None:
             self.initial.setdefault("account", account.pk)
         apis = rules.linkedin_apis_of(account) if account else []
@@ -266,6 +334,10 @@ class ChatStartForm(forms.Form):
             self.initial.setdefault("linkedin_api", apis[0])
         self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
         self.initial.setdefault("timezone", settings.TIME_ZONE)
+        self.fields["timezone"].help_text = (
+            "The follow-up's days are counted in this timezone: your browser's when the page "
+            f"could tell, otherwise {settings.TIME_ZONE}."
+        )
         self.chat_fields = self._chat_fields()
         self.fields["recipients"].help_text = (
             f"One or more, one per line or comma-separated. {self.chat_fields.recipient_help}"
@@ -304,6 +376,24 @@ class ChatStartForm(forms.Form):
     @property
     def had_files(self) -> bool:
         return bool(self.files) or bool(self.upload_problem)
+
+    @property
+    def kept_file_fields(self) -> frozenset[str]:
+        """The file fields whose chosen files chats.js may keep when the form comes back: not
+        those whose files were refused, and none after an upload stopped part-way."""
+        if self.upload_problem or self.files_refused:
+            return frozenset()
+        return frozenset(name for name in FILE_FIELDS if not self.has_error(name))
+
+    @property
+    def files_note(self) -> str:
+        """What happened to the chosen files, for a refused form that carried some, when the
+        browser runs chats.js (`FILES_AGAIN` is for one that does not)."""
+        if self.upload_problem or self.files_refused:
+            return FILES_DROPPED
+        if any(self.has_error(name) for name in FILE_FIELDS):
+            return FILES_REFUSED
+        return FILES_KEPT
 
     # --- validation --------------------------------------------------------------------------
 
@@ -393,7 +483,7 @@ class ChatStartForm(forms.Form):
         if companies and not cleaned.get("topic"):
             self.add_error(
                 "topic",
-                f"Choose a topic: “{companies[0]}” is a company's messaging_id, and LinkedIn "
+                f"Choose a topic: “{companies[0]}” is a company's messaging id, and LinkedIn "
                 "needs a topic to message a company.",
             )
 

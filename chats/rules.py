@@ -53,9 +53,11 @@ RECRUITER_FIELDS = frozenset(
 RECIPIENT_HELP = {
     ProviderChoice.LINKEDIN: (
         "LinkedIn ids: ACo… for Classic, ACw… for Sales Navigator, AE… for Recruiter, or a "
-        "company's messaging_id (Classic; then choose a Topic)."
+        "company's messaging id (Classic; then choose a Topic)."
     ),
-    ProviderChoice.INSTAGRAM: "The person's provider_messaging_id.",
+    ProviderChoice.INSTAGRAM: (
+        "The person's Instagram messaging id, as postpress lists it for them: not their username."
+    ),
     ProviderChoice.WHATSAPP: (
         "Phone numbers as <digits>@s.whatsapp.net, e.g. 33612345678@s.whatsapp.net."
     ),

@@ -23,7 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from chats import services
-from chats.forms import FIELD_FOR_CHAT_ERROR, ChatStartForm
+from chats.forms import FIELD_FOR_CHAT_ERROR, FILES_AGAIN, ChatStartForm
 from chats.models import ChatStatus, ChatSubmission
 from chats.uploads import CappedUploadHandler
 from invitations.services import WriteUnconfirmed
@@ -64,6 +64,9 @@ def _render(request: TeamRequest, form: ChatStartForm, *, status: int = 200) -> 
         "form": form,
         "account": form.selected_account,
         "fields": form.chat_fields,
+        # An htmx request comes from a page running chats.js, which keeps the chosen files;
+        # without JavaScript a page that comes back has none chosen.
+        "files_note": form.files_note if request.htmx else FILES_AGAIN,
     }
     if form.chat_fields and form.chat_fields.allows_html:
         context["preview"] = services.recruiter_html(str(form["message"].value() or ""))
@@ -92,6 +95,7 @@ def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
     action = "chat" if "inmail" in shown else "chat:no-inmail"
     message = error.message_for(action, account_label=form.cleaned_data["account"].label)
     if error.error_type == UNSUPPORTED_MEDIA:
+        form.files_refused = True  # none is kept for the next try: which one is unknown
         # The provider does not say which file: every single-file field that carried one, and
         # the top for (follow-up) attachments.
         cleaned = form.cleaned_data

@@ -1,4 +1,5 @@
-// The "New chat" composer: the upload's progress (app.js sets the browser's timezone).
+// The "New chat" composer: the upload's progress, and files kept when the form comes back
+// (app.js sets the browser's timezone).
 // Loaded by templates/chats/new.html; the page works without it (the form posts as a plain
 // multipart form).
 "use strict";
@@ -54,3 +55,38 @@ for (const name of ["htmx:responseError", "htmx:sendError"]) {
 }
 
 // Content htmx swaps in, and the page itself (this script is deferred: the DOM is parsed).
+
+// A refused form comes back in place of the one sent, and a browser never chooses files again
+// by itself: keep what each file input held, by its id, for the input that replaces it. The
+// server marks with data-keep-selection the inputs whose files may stay (not those it refused,
+// nor any after an upload stopped part-way). The same keeps a voice message chosen when another
+// LinkedIn API swaps the file fields. Only the browser's own File objects move: nothing is read.
+let chosenFiles = null;
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail && event.detail.target;
+  const form = target instanceof Element ? target.closest("form[data-chat-form]") : null;
+  if (!form) {
+    chosenFiles = null;
+    return;
+  }
+  chosenFiles = new Map();
+  form.querySelectorAll("input[type=file]").forEach((input) => {
+    if (input.id && input.files && input.files.length) {
+      chosenFiles.set(input.id, input.files);
+    }
+  });
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  if (!chosenFiles) {
+    return;
+  }
+  for (const [id, files] of chosenFiles) {
+    const input = document.getElementById(id);
+    if (input instanceof HTMLInputElement && input.type === "file" && input.hasAttribute("data-keep-selection")) {
+      input.files = files;
+    }
+  }
+  chosenFiles = null;
+});

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils.html import escape
 
-from chats.forms import NOTHING_TO_SEND
+from chats.forms import FILES_AGAIN, FILES_DROPPED, FILES_KEPT, FILES_REFUSED, NOTHING_TO_SEND
 from invitations.models import EventKind, InvitationEvent, Outcome
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
@@ -319,11 +320,12 @@ def test_the_form_has_the_labelled_fields_of_the_accounts_apis(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
     page = alice_client.get(NEW, {"account": linkedin_account.pk}).content.decode()
-    for label in ("Account", "Recipients", "Subject", "Message", "LinkedIn API", "InMail"):
+    for label in ("Account", "Recipients", "Subject", "Message", "LinkedIn API"):
         assert f">{label}</label>" in page
-    for label in ("Topic", "Applicant ID", "Invitation ID", "Attachments", "Voice message"):
+    for label in ("Send as an InMail", "Topic", "Applicant ID", "Invitation ID", "Attachments"):
         assert f">{label}</label>" in page
-    assert ">Video message</label>" in page and ">Start chat</button>" in page
+    assert ">Voice message</label>" in page and ">Video message</label>" in page
+    assert ">Start chat</button>" in page
     assert 'enctype="multipart/form-data"' in page and 'hx-encoding="multipart/form-data"' in page
     # Only the APIs the account has (classic and recruiter), classic first; no Recruiter fields.
     assert '<option value="classic" selected>Classic</option>' in page
@@ -348,12 +350,70 @@ def test_the_recruiter_fields_offer_the_documented_choices_and_a_timezone(
         assert f">{label}</label>" in page
     assert '<option value="PRIVATE" selected>' in page
     assert '<option value="days" selected>days</option>' in page
-    assert '<option value="CAREER_SITE">CAREER_SITE</option>' in page
+    assert '<option value="CAREER_SITE">Career site</option>' in page
+    assert '<option value="PROJECT">Project: within the hiring project</option>' in page
     assert "data-browser-timezone" in page and '<option value="UTC" selected>UTC</option>' in page
     assert '<option value="Europe/Paris">Europe/Paris</option>' in page
-    assert ">InMail</label>" not in page
+    assert ">Send as an InMail</label>" not in page
     assert 'hx-post="/chats/new/preview/"' in page
     assert 'hx-trigger="input changed delay:400ms from:#id_message"' in page
+
+
+class _VisibleText(HTMLParser):
+    """The words a person reads: text and option labels, with attribute values left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "title"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "title"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.words.append(data)
+
+
+# An API constant or field name: JOB_POSTING, service_request, provider_messaging_id, and the
+# like. Ids a person pastes are shown as examples of their shape ("ACo…"), never like this.
+RAW_CONSTANT = re.compile(r"\b(?:[A-Z]+_[A-Z_]+|[a-z]+_[a-z_]+)\b")
+
+
+@pytest.mark.parametrize(
+    ("account_fixture", "api"),
+    [
+        ("linkedin_account", "classic"),
+        ("linkedin_account", "recruiter"),
+        ("sales_navigator_account", ""),
+        ("instagram_account", ""),
+        ("whatsapp_account", ""),
+    ],
+)
+def test_the_form_shows_no_raw_option_constant_in_its_words(
+    request: pytest.FixtureRequest, alice_client: Client, account_fixture: str, api: str
+) -> None:
+    account = request.getfixturevalue(account_fixture)
+    query = {"account": account.pk, **({"linkedin_api": api} if api else {})}
+    page = alice_client.get(NEW, query).content.decode()
+    form = page[page.index('<form method="post" action="/chats/new/"') :]
+    # Accounts are listed under the labels the team gave them, whatever those are.
+    form = re.sub(r'<select name="account".*?</select>', "", form, flags=re.DOTALL)
+    parser = _VisibleText()
+    parser.feed(form)
+    words = " ".join(parser.words)
+    # the words of the form were read, not an empty page
+    assert "Recipients" in words and "Start chat" in words
+    assert RAW_CONSTANT.findall(words) == []
+    # every option a person chooses from reads as words (a timezone reads as its IANA name)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', form)
+    raw = [value for value, label in options if value == label and RAW_CONSTANT.search(value)]
+    assert raw == []
 
 
 def test_the_fields_fragment_follows_the_account_and_the_api(
@@ -365,7 +425,7 @@ def test_the_fields_fragment_follows_the_account_and_the_api(
     assert "HX-Request" in recruiter["Vary"]
     page = recruiter.content.decode()
     assert page.lstrip().startswith('<div id="chat-options"')
-    assert ">Signature</label>" in page and ">InMail</label>" not in page
+    assert ">Signature</label>" in page and ">Send as an InMail</label>" not in page
     assert '<div id="chat-files" class="chat-files" hx-swap-oob="true">' in page
     assert 'name="follow_up_attachments"' in page and "<html" not in page
     whatsapp = alice_client.get(
@@ -1223,3 +1283,106 @@ def test_a_recruiter_composer_never_says_to_drop_an_inmail_box_it_does_not_have(
     ).content.decode()
     assert "does not allow this account to send this person a paid message" in page
     assert "without InMail" not in page
+
+
+# --- chosen files when the form comes back ---------------------------------------------------
+
+
+def keeps_selection(page: str, field: str) -> bool:
+    """Whether the page lets chats.js put back the files chosen at this input."""
+    tag = re.search(rf'<input type="file" name="{field}"[^>]*>', page)
+    assert tag is not None, field
+    return "data-keep-selection" in tag.group(0)
+
+
+@responses.activate
+def test_a_refused_form_sent_by_htmx_keeps_the_chosen_files_and_says_so(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    page = alice_client.post(
+        NEW,
+        {
+            "account": linkedin_account.pk,
+            "recipients": "not an id",
+            "linkedin_api": "classic",
+            "attachments": [upload("photo.png", PNG)],
+            "voice_message": upload("note.mp3", MP3),
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert len(responses.calls) == 0
+    assert escape(FILES_KEPT) in page and "choose them again" not in page
+    assert keeps_selection(page, "attachments") and keeps_selection(page, "voice_message")
+    assert keeps_selection(page, "video_message")
+
+
+def test_a_refused_file_is_not_kept_and_the_others_are(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    page = alice_client.post(
+        NEW,
+        {
+            "account": linkedin_account.pk,
+            "recipients": "ACoAAB-jordan",
+            "linkedin_api": "classic",
+            "attachments": [upload("photo.png", PNG)],
+            "voice_message": upload("clip.mp4", MP4),
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert "MP4 file" in field_errors(page, "voice_message")
+    assert escape(FILES_REFUSED) in page
+    assert keeps_selection(page, "attachments")
+    assert not keeps_selection(page, "voice_message")
+
+
+@override_settings(CHAT_UPLOAD_MAX_FILE_BYTES=1024)
+def test_after_an_upload_stopped_at_a_cap_no_file_is_kept(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    page = alice_client.post(
+        NEW,
+        {
+            "account": linkedin_account.pk,
+            "recipients": "ACoAAB-jordan",
+            "message": "Hi",
+            "linkedin_api": "classic",
+            "attachments": [upload("big.png", PNG + b"\x00" * 4096)],
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert escape(FILES_DROPPED) in page
+    assert not keeps_selection(page, "attachments")
+    assert not keeps_selection(page, "voice_message")
+
+
+@responses.activate
+def test_files_the_api_refused_as_unsupported_are_not_kept(
+    alice_client: Client, instagram_account: LinkedAccount
+) -> None:
+    stub_error("errors/unsupported_media_type", 415)
+    page = alice_client.post(
+        NEW,
+        {
+            "account": instagram_account.pk,
+            "recipients": "17841400000000001",
+            "attachments": [upload("photo.png", PNG)],
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert len(responses.calls) == 1
+    assert escape(FILES_DROPPED) in page
+    assert not keeps_selection(page, "attachments")
+
+
+def test_without_javascript_the_note_says_to_choose_the_files_again(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    page = post(
+        alice_client,
+        linkedin_account,
+        recipients="not an id",
+        linkedin_api="classic",
+        attachments=[upload("photo.png", PNG)],
+    ).content.decode()
+    assert escape(FILES_AGAIN) in page and escape(FILES_KEPT) not in page
