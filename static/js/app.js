@@ -2,6 +2,9 @@
 // Content-Security-Policy holds. Pages work without this file; it only enhances them.
 "use strict";
 
+// CSS may leave out what only matters without JavaScript (the team switcher's button).
+document.documentElement.classList.add("js");
+
 // A team switcher submits as soon as another team is chosen; its button stays for no-JS use.
 document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-autosubmit]");
