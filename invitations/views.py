@@ -1,12 +1,14 @@
 """The inbox: one linked account's received invitations, accepted or declined one by one or in bulk.
 
-Without JavaScript every control is a link or a form post that redirects back with a message;
-htmx upgrades the row buttons to swap just their row, and the bulk buttons to swap each row they
-processed (out of band). Keyboard triage and local times live in static/js/inbox.js.
+Without JavaScript every control is a link or a form post that redirects back with a message.
+With it, static/js/inbox.js queues each decision (key or click) and swaps the answer into the
+decision cell of its row, by id; the person's name, headline and note are never in an answer,
+so they stay whatever the outcome. The bulk buttons swap each processed row's cell out of band.
+Keyboard triage, the filter and local times live in static/js/inbox.js.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from django import forms
@@ -29,13 +31,15 @@ from postpress_dashboard.postpress.errors import AuthenticationError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
 from postpress_dashboard.teams.access import team_required
-from postpress_dashboard.teams.models import LinkedAccount, Team
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Team
 from postpress_dashboard.teams.services import account_attention_record, concerns_linked_account
 
 INBOX = "invitations:inbox"
 DECIDE = "invitations:decide"
 PAGE_TEMPLATE = "invitations/inbox.html"
-ROW_TEMPLATE = "invitations/inbox.html#invitation-row"
+# The answer to one decision: the row's decision cell, and its select box out of band. The
+# person's details are not in it: they stay in the page, whatever the outcome.
+DECISION_TEMPLATE = "invitations/inbox.html#decision-result"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
 CURSORS_SESSION_KEY = "inbox_cursors"
 # Bounds on what the session keeps of the API's cursors (F21).
@@ -201,6 +205,32 @@ class RowView:
         )
 
     @property
+    def decidable(self) -> bool:
+        """Whether the row offers its buttons (and a select box): still open, or failed in a way
+        a person may try again (an unconfirmed one only once they have checked)."""
+        state = self.state
+        if state == "failed":
+            return self.outcome is not None and bool(
+                self.outcome.error is not None and self.outcome.error.retryable
+            )
+        return state in ("open", "unconfirmed")
+
+    @property
+    def headline(self) -> str:
+        inviter = self.invitation.inviter if self.invitation else None
+        return inviter.description if inviter else ""
+
+    @property
+    def note(self) -> str:
+        return self.invitation.invitation_text if self.invitation else ""
+
+    @property
+    def age(self) -> str:
+        """How long ago the invitation was sent, in a few characters: "5 min", "3 h", "3 d"."""
+        sent_at = self.sent_at
+        return compact_age(timezone.now() - sent_at) if sent_at is not None else ""
+
+    @property
     def outcome_label(self) -> str:
         """What this request did, as postpress reported it (ACCEPTED or DECLINED), else by
         the action asked for."""
@@ -254,9 +284,14 @@ def inbox(request: TeamRequest) -> HttpResponse:
     if "account" in query.errors:
         raise Http404("No such account in this team.")
     accounts = list(selectors.inbox_accounts(request.team))
-    account = _chosen_account(accounts, query.cleaned_data.get("account"))
+    asked_for = query.cleaned_data.get("account")
+    membership = request.membership
+    account = _chosen_account(accounts, asked_for, membership.last_inbox_account_id)
     if account is None:
         return render(request, PAGE_TEMPLATE, {"accounts": accounts})
+    if asked_for is not None:
+        # The inbox opens on it next time: one UPDATE when it changes, no query otherwise.
+        _remember_inbox_account(membership, account)
 
     size = query.cleaned_data.get("size") or selectors.DEFAULT_PAGE_SIZE
     cursors = VisitedCursors(request.session, account=account, size=size)
@@ -315,7 +350,7 @@ def invitation_decide(request: TeamRequest, account_pk: int, action: str) -> Htt
         # A 200 whatever the outcome: htmx 2 does not swap error answers.
         row = RowView.decided(decision, names.get(invitation_id, ""), DecideUrls(account))
         context = {"row": row, "account": account, "current_url": next_url, "can_decide": True}
-        return render(request, ROW_TEMPLATE, context)
+        return render(request, DECISION_TEMPLATE, context)
     _add_outcome_message(request, decision, names.get(invitation_id, ""))
     return redirect(next_url)
 
@@ -391,21 +426,50 @@ def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
     return summary
 
 
+def compact_age(elapsed: timedelta) -> str:
+    """An age for a one-line row: minutes within the hour, hours within two days, then days,
+    months (of 30 days) and years."""
+    minutes = max(int(elapsed.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if (hours := minutes // 60) < 48:
+        return f"{hours} h"
+    if (days := hours // 24) < 60:
+        return f"{days} d"
+    if days < 365:
+        return f"{days // 30} mo"
+    return f"{days // 365} y"
+
+
 def is_invitation_id(value: str) -> bool:
     """An id as the API could have listed it: 1 to 200 printable characters."""
     return 0 < len(value) <= MAX_INVITATION_ID and value.isprintable()
 
 
-def _chosen_account(accounts: list[LinkedAccount], account_pk: int | None) -> LinkedAccount | None:
-    """The account asked for among the team's active ones (404 otherwise), or by default the
+def _chosen_account(
+    accounts: list[LinkedAccount], account_pk: int | None, last_pk: int | None
+) -> LinkedAccount | None:
+    """The account asked for among the team's active ones (404 otherwise); by default the one
+    the member opened last, while it is still one of them (active, this team's), else the
     first whose invitations can be triaged here (LinkedIn, Instagram)."""
     if account_pk is None:
+        last = [a for a in accounts if a.pk == last_pk]
         triageable = [a for a in accounts if decides_received_invitations(a.provider)]
-        return (triageable or accounts or [None])[0]
+        candidates = last or triageable or accounts
+        return candidates[0] if candidates else None
     for account in accounts:
         if account.pk == account_pk:
             return account
     raise Http404("No such active account in this team.")
+
+
+def _remember_inbox_account(membership: Membership, account: LinkedAccount) -> None:
+    """Like the visited cursors, a note of what the member viewed, not a change to the team's
+    data: one UPDATE when it changed, nothing otherwise (the membership is the request's,
+    loaded by the middleware)."""
+    if membership.last_inbox_account_id != account.pk:
+        Membership.objects.filter(pk=membership.pk).update(last_inbox_account=account)
+        membership.last_inbox_account_id = account.pk
 
 
 def _active_account_for_team(team: Team, account_pk: int) -> LinkedAccount:

@@ -1,6 +1,12 @@
-// The inbox (templates/invitations/inbox.html): keyboard triage, "select all on this page",
-// times in the reader's own timezone, and focus and announcements after a row is decided.
-// The page works without this file: every button is a form post, every link a link.
+// The inbox (templates/invitations/inbox.html): keyboard triage with a queue of decisions,
+// the filter, "select all shown", the bulk decline confirmation, the shortcut help, and times
+// in the reader's own timezone.
+//
+// The page works without this file: every button is a form post, every link a link. With it,
+// a decision (a key or a click) shows in its row at once ("Accepting…"), focus moves on to the
+// next undecided row at once, and the request goes into a queue: at most MAX_IN_FLIGHT are on
+// their way, the others wait in the order they were pressed. Each answer is swapped into the
+// decision cell of the row it was meant for, found by its id, never into whatever has focus.
 "use strict";
 
 (() => {
@@ -10,11 +16,14 @@
   const TYPING =
     "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), " +
     "select, textarea, [contenteditable]:not([contenteditable=false])";
-  const SHORTCUTS = new Set(["j", "k", "a", "d", "x"]);
+  const SHORTCUTS = new Set(["j", "k", "a", "d", "x", "o", "n", "p", "?", "/"]);
+  const MAX_IN_FLIGHT = 4;
 
   const rows = () => Array.from(document.querySelectorAll(ROW));
+  const shownRows = () => rows().filter((row) => !row.hidden);
   const status = () => document.getElementById("inbox-status");
   const selectAll = () => document.getElementById("inbox-select-all");
+  const decisionCell = (row) => document.getElementById(`${row.id}-decision`);
 
   // --- times -----------------------------------------------------------------------------
 
@@ -23,11 +32,15 @@
   }
 
   function localizeTimes(root) {
-    const times = Array.from(root.querySelectorAll ? root.querySelectorAll("time[data-local-time]") : []);
-    if (root.matches && root.matches("time[data-local-time]")) {
-      times.push(root);
-    }
-    for (const time of times) {
+    const all = (selector) => {
+      const found = Array.from(root.querySelectorAll ? root.querySelectorAll(selector) : []);
+      if (root.matches && root.matches(selector)) {
+        found.push(root);
+      }
+      return found;
+    };
+    const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+    for (const time of all("time[data-local-time]")) {
       const when = new Date(time.getAttribute("datetime"));
       if (Number.isNaN(when.getTime())) {
         continue;
@@ -35,7 +48,14 @@
       const timeOnly = time.dataset.localTime === "time" && sameDay(when, new Date());
       const options = timeOnly ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
       time.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
-      time.title = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" }).format(when);
+      time.title = full.format(when);
+    }
+    // A row's age ("3 d") keeps its text; its title says the moment in the reader's timezone.
+    for (const time of all("time[data-local-title]")) {
+      const when = new Date(time.getAttribute("datetime"));
+      if (!Number.isNaN(when.getTime())) {
+        time.title = `Sent ${full.format(when)}`;
+      }
     }
   }
 
@@ -46,11 +66,14 @@
     if (!all) {
       return;
     }
-    const boxes = Array.from(document.querySelectorAll(ROW_CHECKBOX));
+    const boxes = shownRows()
+      .map((row) => row.querySelector(ROW_CHECKBOX))
+      .filter((box) => box && !box.disabled);
     const checked = boxes.filter((box) => box.checked).length;
     all.checked = boxes.length > 0 && checked === boxes.length;
     all.indeterminate = checked > 0 && checked < boxes.length;
     all.disabled = boxes.length === 0;
+    refreshConfirmation();
   }
 
   document.addEventListener("change", (event) => {
@@ -59,15 +82,156 @@
       return;
     }
     if (target.id === "inbox-select-all") {
-      for (const box of document.querySelectorAll(ROW_CHECKBOX)) {
-        box.checked = target.checked;
+      for (const row of shownRows()) {
+        const box = row.querySelector(ROW_CHECKBOX);
+        if (box && !box.disabled) {
+          box.checked = target.checked;
+        }
       }
+      syncSelectAll();
     } else if (target.matches(ROW_CHECKBOX)) {
       syncSelectAll();
+    } else if (target.matches("[data-filter-note-only]")) {
+      applyFilter();
     }
   });
 
-  // --- keyboard triage -------------------------------------------------------------------
+  // --- the queue of decisions ------------------------------------------------------------
+
+  const waiting = []; // decisions not sent yet, in the order they were pressed
+  let inFlight = 0;
+  let whenIdle = null; // a page change waiting for the decisions under way
+
+  function busy() {
+    return inFlight > 0 || waiting.length > 0;
+  }
+
+  function undecided(row) {
+    const cell = decisionCell(row);
+    return Boolean(cell) && !cell.hasAttribute("data-pending") && Boolean(cell.querySelector("button[data-decide]"));
+  }
+
+  function nextUndecided(row) {
+    const shown = shownRows();
+    const after = shown.slice(shown.indexOf(row) + 1);
+    return after.find(undecided) || null;
+  }
+
+  // Shows the decision in its row at once and queues its request. The row is remembered by its
+  // element; its cell is looked up by id when the request starts and when the answer comes.
+  function decide(row, button) {
+    const cell = decisionCell(row);
+    if (!cell || cell.hasAttribute("data-pending") || !button.form) {
+      return false;
+    }
+    const action = button.dataset.decide;
+    const url = button.getAttribute("formaction") || button.form.getAttribute("action");
+    const region = status();
+    const words = (region && region.dataset[action === "accept" ? "pendingAccept" : "pendingDecline"]) || "…";
+    const saved = Array.from(cell.childNodes);
+    cell.setAttribute("data-pending", action);
+    cell.setAttribute("aria-busy", "true");
+    const shown = document.createElement("p");
+    shown.className = "inbox-outcome inbox-pending";
+    shown.textContent = words;
+    cell.replaceChildren(shown);
+    const box = row.querySelector(ROW_CHECKBOX);
+    if (box) {
+      box.checked = false;
+      box.disabled = true;
+      syncSelectAll();
+    }
+    waiting.push({ row, cellId: cell.id, url, saved });
+    pump();
+    return true;
+  }
+
+  function pump() {
+    while (inFlight < MAX_IN_FLIGHT && waiting.length > 0) {
+      send(waiting.shift());
+    }
+    if (!busy() && whenIdle) {
+      const then = whenIdle;
+      whenIdle = null;
+      then();
+    }
+  }
+
+  function send(decision) {
+    const cell = document.getElementById(decision.cellId);
+    if (!cell) {
+      pump();
+      return;
+    }
+    inFlight += 1;
+    const finished = () => {
+      inFlight -= 1;
+      settle(decision);
+      pump();
+    };
+    window.htmx
+      .ajax("POST", decision.url, { source: cell, target: cell, swap: "outerHTML" })
+      .then(finished, finished);
+  }
+
+  // After the answer (or none): the swapped cell says the outcome; a cell still pending got
+  // no usable answer, and gets its buttons back with a word of why.
+  function settle(decision) {
+    const cell = document.getElementById(decision.cellId);
+    const row = decision.row;
+    if (!cell) {
+      return;
+    }
+    if (cell.hasAttribute("data-pending")) {
+      const region = status();
+      const failed = document.createElement("p");
+      failed.className = "inbox-outcome error";
+      failed.setAttribute("data-outcome", "");
+      failed.textContent = (region && region.dataset.requestFailed) || "";
+      cell.replaceChildren(failed, ...decision.saved);
+      cell.removeAttribute("data-pending");
+      cell.removeAttribute("aria-busy");
+      const box = row.querySelector(ROW_CHECKBOX);
+      if (box) {
+        box.disabled = false;
+      }
+    }
+    announce(row);
+    syncSelectAll();
+  }
+
+  // Answers that are not a decision cell (a sign-in page after the session ended, an error
+  // page) are not swapped into the row: settle() restores its buttons instead.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const detail = event.detail;
+    const target = detail && detail.target;
+    if (target instanceof Element && target.matches(".inbox-decision[data-pending]")) {
+      const text = (detail.xhr && detail.xhr.responseText) || "";
+      if (!text.includes('class="inbox-decision"')) {
+        detail.shouldSwap = false;
+      }
+    }
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (waiting.length > 0) {
+      event.preventDefault(); // decisions not sent yet would be lost
+    }
+  });
+
+  function goWhenIdle(href) {
+    if (!busy()) {
+      window.location.assign(href);
+      return;
+    }
+    const region = status();
+    if (region) {
+      region.textContent = `Finishing ${inFlight + waiting.length} decision(s) first…`;
+    }
+    whenIdle = () => window.location.assign(href);
+  }
+
+  // --- keyboard and clicks ---------------------------------------------------------------
 
   function focusRow(row) {
     if (row) {
@@ -76,48 +240,142 @@
     }
   }
 
+  function decideAndMoveOn(row, button) {
+    if (decide(row, button)) {
+      focusRow(nextUndecided(row) || row);
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const target = event.target;
+    if (!(target instanceof Element)) {
+      return;
+    }
+    const button = target.closest("button[data-decide]");
+    const row = button && button.closest(ROW);
+    if (button && row) {
+      event.preventDefault(); // queued instead of posting the form
+      decideAndMoveOn(row, button);
+      return;
+    }
+    const pageLink = target.closest(".inbox-pages a[href]");
+    if (pageLink && busy()) {
+      event.preventDefault();
+      goWhenIdle(pageLink.href);
+      return;
+    }
+    if (target.closest("[data-help-open]")) {
+      openHelp();
+      return;
+    }
+    if (target.closest("[data-bulk-decline]") && askToDecline()) {
+      event.preventDefault();
+      return;
+    }
+    if (target.closest("[data-confirm-no]")) {
+      closeConfirmation(true);
+    }
+  });
+
+  function openHelp() {
+    const help = document.getElementById("inbox-help");
+    if (help && !help.open) {
+      help.showModal();
+    }
+  }
+
+  function pageLink(rel) {
+    return document.querySelector(`.inbox-pages a[rel="${rel}"]`);
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) {
       return;
     }
-    if (!SHORTCUTS.has(event.key)) {
-      return;
-    }
     const target = event.target;
-    if (target instanceof Element && target.closest(TYPING)) {
+    if (event.key === "Escape" && target instanceof Element && target.closest("#inbox-confirm")) {
+      closeConfirmation(true);
+      event.preventDefault();
       return;
     }
-    const all = rows();
-    if (all.length === 0) {
+    if (event.key === "Enter" && target instanceof Element && target.matches("[data-filter]")) {
+      focusRow(shownRows()[0]);
+      event.preventDefault();
+      return;
+    }
+    if (!SHORTCUTS.has(event.key) || document.querySelector("dialog[open]")) {
+      return;
+    }
+    if (target instanceof Element && target.closest(TYPING)) {
       return;
     }
     const active = document.activeElement;
     const current = active instanceof Element ? active.closest(ROW) : null;
-    const index = current ? all.indexOf(current) : -1;
-    if (event.key === "j") {
-      focusRow(all[Math.min(index + 1, all.length - 1)]);
-    } else if (event.key === "k") {
-      focusRow(all[Math.max(index - 1, 0)]);
-    } else if (!current) {
-      return; // a, d and x act on the focused invitation only
-    } else if (event.key === "x") {
-      const box = current.querySelector(ROW_CHECKBOX);
-      if (!box) {
-        return;
-      }
-      box.click(); // fires change, so "select all" follows
-    } else {
-      const action = event.key === "a" ? "accept" : "decline";
-      const button = current.querySelector(`button[data-decide="${action}"]`);
-      if (!button || button.disabled) {
-        return;
-      }
-      button.click();
+    if (!handleKey(event.key, current)) {
+      return;
     }
     event.preventDefault();
   });
 
-  // --- after a swap ----------------------------------------------------------------------
+  // True when the key did something here.
+  function handleKey(key, current) {
+    if (key === "?") {
+      openHelp();
+      return Boolean(document.getElementById("inbox-help"));
+    }
+    if (key === "/") {
+      const filter = document.querySelector("[data-filter]");
+      if (filter) {
+        filter.focus();
+      }
+      return Boolean(filter);
+    }
+    if (key === "n" || key === "p") {
+      const link = pageLink(key === "n" ? "next" : "prev");
+      if (link) {
+        goWhenIdle(link.href);
+      }
+      return Boolean(link);
+    }
+    const shown = shownRows();
+    if (shown.length === 0) {
+      return false;
+    }
+    const index = current ? shown.indexOf(current) : -1;
+    if (key === "j") {
+      focusRow(shown[Math.min(index + 1, shown.length - 1)]);
+      return true;
+    }
+    if (key === "k") {
+      focusRow(shown[Math.max(index - 1, 0)]);
+      return true;
+    }
+    if (!current) {
+      return false; // a, d, x and o act on the focused invitation only
+    }
+    if (key === "o") {
+      const profile = current.querySelector("a[data-profile]");
+      if (profile) {
+        profile.click(); // a new tab (target=_blank, rel=noopener)
+      }
+      return Boolean(profile);
+    }
+    if (key === "x") {
+      const box = current.querySelector(ROW_CHECKBOX);
+      if (box && !box.disabled) {
+        box.click(); // fires change, so "select all" follows
+      }
+      return Boolean(box);
+    }
+    const action = key === "a" ? "accept" : "decline";
+    const button = current.querySelector(`button[data-decide="${action}"]`);
+    if (button && !button.disabled) {
+      decideAndMoveOn(current, button);
+    }
+    return true;
+  }
+
+  // --- announcing an outcome -------------------------------------------------------------
 
   function announce(row) {
     const region = status();
@@ -130,45 +388,116 @@
     region.textContent = who + outcome.textContent.trim().replace(/\s+/g, " ");
   }
 
-  // A row swapped in answer to its own buttons: announce the outcome and, as the focused button
-  // is gone, move on to the next invitation.
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const row = event.target;
-    if (!(row instanceof Element) || !row.matches(ROW)) {
+  // --- the filter ------------------------------------------------------------------------
+
+  function normalized(text) {
+    return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  }
+
+  function applyFilter() {
+    const box = document.querySelector("[data-filter]");
+    const noteOnly = document.querySelector("[data-filter-note-only]");
+    if (!box) {
       return;
     }
-    const config = event.detail && event.detail.requestConfig;
-    const swapped = config && config.target;
-    if (!(swapped instanceof Element) || !swapped.matches(ROW) || swapped.id !== row.id) {
-      return; // a bulk answer: its summary is announced out of band
-    }
-    announce(row);
-    syncSelectAll();
-    const active = document.activeElement;
-    const focusLost = !active || active === document.body || !document.contains(active);
-    if (focusLost || row.contains(active)) {
-      let next = row.nextElementSibling;
-      while (next && !next.matches(ROW)) {
-        next = next.nextElementSibling;
+    const terms = normalized(box.value).split(/\s+/).filter(Boolean);
+    const all = rows();
+    let shown = 0;
+    for (const row of all) {
+      const text = normalized(
+        ["[data-inviter-name]", "[data-headline]", "[data-note]"]
+          .map((selector) => {
+            const part = row.querySelector(selector);
+            return part ? part.textContent : "";
+          })
+          .join(" "),
+      );
+      const matches =
+        terms.every((term) => text.includes(term)) &&
+        (!noteOnly || !noteOnly.checked || Boolean(row.querySelector("[data-note]")));
+      row.hidden = !matches;
+      if (!matches) {
+        const check = row.querySelector(ROW_CHECKBOX);
+        if (check) {
+          check.checked = false; // a bulk decision acts only on rows the person can see
+        }
       }
-      focusRow(next || row);
+      shown += matches ? 1 : 0;
+    }
+    const count = document.getElementById("inbox-filter-count");
+    if (count) {
+      count.textContent = `${shown} of ${all.length} shown`;
+    }
+    const empty = document.getElementById("inbox-filter-empty");
+    if (empty) {
+      empty.hidden = shown > 0;
+    }
+    syncSelectAll();
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target instanceof Element && event.target.matches("[data-filter]")) {
+      applyFilter();
+    }
+  });
+
+  // --- bulk decline asks first -----------------------------------------------------------
+
+  function checkedCount() {
+    return Array.from(document.querySelectorAll(ROW_CHECKBOX)).filter((box) => box.checked && !box.disabled).length;
+  }
+
+  function refreshConfirmation() {
+    const panel = document.getElementById("inbox-confirm");
+    if (!panel || panel.hidden) {
+      return;
+    }
+    const count = checkedCount();
+    if (count === 0) {
+      closeConfirmation(false);
+      return;
+    }
+    const question = panel.querySelector("[data-confirm-question]");
+    const yes = panel.querySelector("[data-confirm-yes]");
+    question.textContent = (count === 1 ? question.dataset.one : question.dataset.many).replace("{count}", count);
+    yes.textContent = yes.dataset.label.replace("{count}", count);
+  }
+
+  // True when it asked (something is selected); with nothing selected the post goes through
+  // and the server says what to do.
+  function askToDecline() {
+    const panel = document.getElementById("inbox-confirm");
+    if (!panel || checkedCount() === 0) {
+      return false;
+    }
+    panel.hidden = false;
+    refreshConfirmation();
+    panel.querySelector("[data-confirm-yes]").focus();
+    return true;
+  }
+
+  function closeConfirmation(refocus) {
+    const panel = document.getElementById("inbox-confirm");
+    if (!panel || panel.hidden) {
+      return;
+    }
+    panel.hidden = true;
+    const decline = document.querySelector("[data-bulk-decline]");
+    if (refocus && decline) {
+      decline.focus();
+    }
+  }
+
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const elt = event.detail && event.detail.elt;
+    if (elt instanceof Element && elt.id === "inbox-bulk") {
+      closeConfirmation(false);
     }
   });
 
   document.addEventListener("htmx:oobAfterSwap", syncSelectAll);
 
-  // An answer htmx would not swap (an error page) or no answer at all: say so, not nothing.
-  for (const name of ["htmx:responseError", "htmx:sendError"]) {
-    document.addEventListener(name, (event) => {
-      const region = status();
-      const elt = event.detail && event.detail.elt;
-      if (region && elt instanceof Element && elt.closest(".inbox, #inbox-bulk")) {
-        region.textContent = region.dataset.requestFailed || "";
-      }
-    });
-  }
-
-  // New content (a swapped row) gets local times too.
+  // New content (a swapped cell) gets local times too.
   document.addEventListener("htmx:load", (event) => {
     if (event.target instanceof Element) {
       localizeTimes(event.target);
@@ -181,5 +510,6 @@
     element.hidden = false;
   }
   localizeTimes(document);
+  applyFilter();
   syncSelectAll();
 })();

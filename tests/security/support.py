@@ -245,11 +245,17 @@ def without_listing_times(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str
     """The snapshot but for when the inbox last listed each invitation.
 
     Showing an inbox page refreshes the server's copy of what it listed: with the same items
-    listed again, only `listed_at` moves. Nothing else may change on a GET.
+    listed again, only `listed_at` moves. And the inbox remembers, per member, the account it
+    was opened on (`last_inbox_account`, issue 15). Nothing else may change on a GET.
     """
     label = ListedInvitation._meta.label
     listed = [{k: v for k, v in row.items() if k != "listed_at"} for row in snapshot[label]]
-    return snapshot | {label: listed}
+    members = Membership._meta.label
+    memberships = [
+        {k: v for k, v in row.items() if k != "last_inbox_account_id"}
+        for row in snapshot.get(members, [])
+    ]
+    return snapshot | {label: listed} | ({members: memberships} if members in snapshot else {})
 
 
 def team_snapshot(team: Team) -> dict[str, list[dict[str, Any]]]:

@@ -105,6 +105,17 @@ def row(page: str, invitation_id: str) -> str:
     return found.group(0)
 
 
+def decision_cell(fragment: str, invitation_id: str) -> str:
+    """The decision cell of one invitation in a page or fragment."""
+    found = re.search(
+        rf'<div class="inbox-decision" id="invitation-{invitation_id}-decision".*?</div>',
+        fragment,
+        re.S,
+    )
+    assert found, f"no decision cell for {invitation_id}"
+    return found.group(0)
+
+
 def login(user: User) -> Client:
     client = Client()
     client.force_login(user)
@@ -129,12 +140,14 @@ def test_it_shows_each_invitation_with_its_inviter_headline_note_time_and_provid
     first = row(page, "inv_1")
     assert "Inviter 1" in first and "Headline of inviter 1" in first
     assert "Note number 1" in first
-    assert (
-        '<time datetime="2026-05-12T08:14:00+00:00" data-local-time="datetime">'
-        "12 May 2026, 08:14 UTC</time>"
-    ) in first
-    assert '<span class="badge provider-linkedin">LinkedIn</span>' in first
-    assert "No note" in row(page, "inv_2")
+    # One compact line: the age, with the moment in full as its title (inbox.js localises it).
+    assert re.search(
+        r'<time datetime="2026-05-12T08:14:00\+00:00" title="Sent 12 May 2026, 08:14 UTC" '
+        r"data-local-title>\d+ (min|h|d|mo|y)</time>",
+        first,
+    )
+    assert '<span class="badge provider-linkedin">LinkedIn</span>' in page  # once, above
+    assert "data-note" in first and "data-note" not in row(page, "inv_2")
     assert "secret-1" not in page  # the shared secret stays on the server
 
 
@@ -361,8 +374,14 @@ def test_accepting_with_htmx_returns_only_the_row_and_sends_the_listed_shared_se
     )
     fragment = response.content.decode().strip()
     assert response.status_code == 200
-    assert fragment.startswith('<li class="inbox-row') and fragment.endswith("</li>")
+    # Only the row's decision cell, and its select box (now empty) out of band: the person's
+    # details stay in the page.
+    assert fragment.startswith('<div class="inbox-decision" id="invitation-inv_1-decision"')
     assert '<p class="inbox-outcome success" data-outcome>Accepted</p>' in fragment
+    assert fragment.endswith(
+        '<div class="inbox-select" id="invitation-inv_1-select" hx-swap-oob="true"></div>'
+    )
+    assert "<li" not in fragment and "Note number 1" not in fragment
     (request,) = handle_calls()
     assert request.headers["X-API-KEY"] == TEAM_API_KEY
     assert json.loads(request.body) == {
@@ -380,7 +399,7 @@ def test_declining_an_instagram_invitation_sends_the_instagram_variant(
     stub_list([invitation(5, provider="INSTAGRAM")])
     stub_handle("inv_5", status="DECLINED")
     page = alice_client.get(f"/inbox/?account={instagram_account.pk}").content.decode()
-    assert '<span class="badge provider-instagram">Instagram</span>' in row(page, "inv_5")
+    assert '<span class="badge provider-instagram">Instagram</span>' in page
     fragment = alice_client.post(
         decide_url(instagram_account, "inv_5", "decline"), headers=HTMX
     ).content.decode()
@@ -426,7 +445,12 @@ def test_an_api_error_shows_the_catalogue_message_and_a_retry_that_works(
     assert failed.status_code == 200  # htmx 2 would not swap a 503
     assert "postpress is temporarily unavailable. Try again later." in fragment
     assert "errors/service_unavailable" not in fragment
-    assert re.search(rf'<button [^>]*data-retry[^>]*hx-post="{re.escape(url)}"', fragment)
+    # Both a retry and the other action, in the row's form (the no-JavaScript path too).
+    assert f'<form method="post" action="{url}" class="inbox-buttons">' in fragment
+    assert re.search(r'<button type="submit" [^>]*data-retry data-decide="accept">Try to', fragment)
+    decline = re.escape(decide_url(linkedin_account, "inv_1", "decline"))
+    assert re.search(rf'data-decide="decline" formaction="{decline}">Decline instead<', fragment)
+    assert "data-row-select" in fragment  # it can be selected again
     retried = alice_client.post(url, headers=HTMX).content.decode()
     assert '<p class="inbox-outcome success" data-outcome>Accepted</p>' in retried
     assert len(handle_calls()) == 2
@@ -545,10 +569,11 @@ def test_bulk_accept_goes_on_after_a_failure_and_each_row_shows_its_own_outcome(
         "inv_3",
     ]
     for invitation_id in ("inv_1", "inv_3"):
-        swapped = row(fragment, invitation_id)
+        swapped = decision_cell(fragment, invitation_id)
         assert 'hx-swap-oob="true"' in swapped
         assert "data-outcome>Accepted</p>" in swapped
-    assert "The provider&#x27;s limit for this account has been reached" in row(fragment, "inv_2")
+    failed = decision_cell(fragment, "inv_2")
+    assert "The provider&#x27;s limit for this account has been reached" in failed
     assert "Accepted 2 of 3 selected invitations. 1 could not be accepted." in fragment
 
 
