@@ -83,6 +83,9 @@ def main() -> None:
         from bench.measures import measure  # models can be imported only now
 
         rows = measure(plan, space)
+        from bench.triage import triage_rows  # keyboard triage in Chromium (issue 15)
+
+        rows += triage_rows(plan, space)
     text = table(rows, plan)
     print(text)
     if not options.no_write and not options.quick:
