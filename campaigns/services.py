@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
+from activity.models import Kind, Outcome
+from activity.services import activity_record
 from campaigns.models import (
     Campaign,
     CampaignKind,
@@ -30,7 +32,7 @@ from campaigns.recipients import ParsedRecipients, RecipientRow
 from campaigns.templating import MessageTemplate, Rendered, template_parse
 from chats.models import ChatSubmission
 from chats.services import chat_start
-from invitations.models import EventKind, Outcome, SentInvitation, SentStatus
+from invitations.models import SentInvitation, SentStatus
 from invitations.rules import MESSAGE_LIMIT, sends_invitations, takes_email
 from invitations.services import (
     Actor,
@@ -38,7 +40,6 @@ from invitations.services import (
     abandoned_send_mark_unconfirmed,
     account_caps_free_at,
     account_caps_usage,
-    event_record,
     reserved_invitation_send,
 )
 from postpress_dashboard.core import clock
@@ -644,7 +645,11 @@ def _call(claim: Claim) -> int | None:
         _chat_send(claim)
         return None
     sent = reserved_invitation_send(
-        reservation=claim.reservation, actor=campaign.started_by, detail=campaign_label(campaign)
+        reservation=claim.reservation,
+        actor=campaign.started_by,
+        detail=campaign_label(campaign),
+        campaign=campaign,
+        target_name=recipient_name(claim.recipient),
     )
     return sent.usage
 
@@ -667,6 +672,8 @@ def _chat_send(claim: Claim) -> None:
             actor=campaign.started_by,
             submission=submission,
             detail=campaign_label(campaign),
+            campaign=campaign,
+            target_name=recipient_name(recipient),
         )
     finally:
         started = ChatSubmission.objects.filter(
@@ -764,14 +771,15 @@ def _campaign_event(
     outcome: str = "",
 ) -> None:
     """The campaign's own Activity entry: started, paused, stopped, finished..."""
-    event_record(
+    activity_record(
         account=campaign.account,
         actor=actor,
-        kind=EventKind.CAMPAIGN,
+        kind=Kind.CAMPAIGN,
         target=campaign.name,
         error=error,
         detail=detail,
         outcome=outcome,
+        campaign=campaign,
     )
 
 
@@ -834,7 +842,9 @@ def recipients_abandoned_mark_unconfirmed(*, campaign: Campaign) -> int:
     )
     for recipient in stale:
         if recipient.sent is not None and recipient.sent.status == SentStatus.SENDING:
-            abandoned_send_mark_unconfirmed(recipient.sent)
+            abandoned_send_mark_unconfirmed(
+                recipient.sent, campaign=campaign, detail=campaign_label(campaign)
+            )
         Recipient.objects.filter(pk=recipient.pk, status=RecipientStatus.SENDING).update(
             status=RecipientStatus.UNCONFIRMED,
             reason=WriteUnconfirmed(_action(campaign), AbandonedStep()).message,
@@ -851,12 +861,30 @@ def campaign_label(campaign: Campaign) -> str:
     return f"Campaign “{campaign.name}”"
 
 
+# Columns of a recipients file that name the person, for the Activity entry.
+NAME_COLUMNS = ("name", "full_name", "fullname")
+
+
+def recipient_name(recipient: Recipient) -> str:
+    """The person's name from the recipient's own columns (name, or first and last name), or
+    an empty string."""
+    columns = {
+        str(key).strip().lower(): str(value).strip() for key, value in recipient.variables.items()
+    }
+    for column in NAME_COLUMNS:
+        if columns.get(column):
+            return columns[column]
+    return " ".join(
+        part for part in (columns.get("first_name", ""), columns.get("last_name", "")) if part
+    )
+
+
 def _invites(campaign: Campaign) -> bool:
     return campaign.kind == CampaignKind.INVITATIONS
 
 
 def _action(campaign: Campaign) -> str:
-    return EventKind.SEND if _invites(campaign) else EventKind.CHAT
+    return Kind.SEND if _invites(campaign) else Kind.CHAT
 
 
 # --- reading ---------------------------------------------------------------------------------

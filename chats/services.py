@@ -1,26 +1,30 @@
 """Starting a chat: the call, and its record in the team's activity log."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from activity.models import Kind
+from activity.services import activity_record
 from chats.models import ChatStatus, ChatSubmission
 from chats.rules import RECRUITER_TAGS
 from chats.uploads import human_size
-from invitations.models import EventKind
 from invitations.services import (
     STALE_CLAIM_AFTER,
     AbandonedCall,
     Actor,
     WriteUnconfirmed,
     account_client,
-    event_record,
 )
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
 from postpress_dashboard.teams.models import LinkedAccount, Team
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,18 @@ def chat_start(
     actor: Actor,
     submission: str = "",
     detail: str = "",
+    campaign: "Campaign | None" = None,
+    target_name: str = "",
 ) -> ChatOutcome:
     """Start the chat, once per form submission; recorded either way (`detail` labels the
-    Activity entry, a campaign's name say, before the files sent). Raises ApiKeyUnavailable,
+    Activity entry, a campaign's name say, before the files sent; a campaign's chat names its
+    campaign and, when known, the person). Raises ApiKeyUnavailable,
     PostpressError (refused: the form may try again) or WriteUnconfirmed (the answer was lost:
     the chat may have started; never retried)."""
     target = ", ".join(chat.attendees_ids)
     files_sent = ", ".join(f"{file.name} ({human_size(file.size)})" for file in files)
     detail = "; ".join(part for part in (detail, files_sent and f"Files: {files_sent}") if part)
+    about = {"detail": detail, "campaign": campaign, "target_name": target_name}
     client = account_client(account)  # ApiKeyUnavailable: nothing was tried
     reservation, earlier = _reserve_chat(account, target, actor, submission)
     if earlier is not None:
@@ -89,16 +97,14 @@ def chat_start(
     try:
         started = client.start_chat(chat)
     except Exception as error:
-        _chat_failed(reservation, error, account=account, actor=actor, target=target, detail=detail)
+        _chat_failed(reservation, error, account=account, actor=actor, target=target, about=about)
         raise
     if reservation is not None:
         reservation.status, reservation.status_at = ChatStatus.STARTED, timezone.now()
         reservation.chat_id = started.chat_id or ""
         reservation.message_id = started.message_id or ""
         reservation.save(update_fields=["status", "status_at", "chat_id", "message_id"])
-    event_record(
-        account=account, actor=actor, kind=EventKind.CHAT, target=target, error=None, detail=detail
-    )
+    activity_record(account=account, actor=actor, kind=Kind.CHAT, target=target, **about)
     return ChatOutcome(started=started)
 
 
@@ -135,7 +141,7 @@ def _chat_failed(
     account: LinkedAccount,
     actor: Actor,
     target: str,
-    detail: str,
+    about: dict[str, Any],
 ) -> None:
     # The client turns every failure of the call itself into a PostpressError: anything else
     # (a file that cannot be opened) failed before the request left.
@@ -148,16 +154,16 @@ def _chat_failed(
             reservation.delete()  # refused: the same form may try again
     if not isinstance(error, PostpressError):
         return
-    event_record(
+    activity_record(
         account=account,
         actor=actor,
-        kind=EventKind.CHAT,
+        kind=Kind.CHAT,
         target=target,
         error=error,
-        detail=detail,
+        **about,
     )
     if unconfirmed:
-        raise WriteUnconfirmed(EventKind.CHAT, error) from error
+        raise WriteUnconfirmed(Kind.CHAT, error) from error
 
 
 def abandoned_chats_mark_unconfirmed(*, team: Team) -> int:
@@ -173,10 +179,10 @@ def abandoned_chats_mark_unconfirmed(*, team: Team) -> int:
             status=ChatStatus.UNCONFIRMED, status_at=timezone.now()
         )
         if taken:
-            event_record(
+            activity_record(
                 account=row.account,
                 actor=row.started_by,
-                kind=EventKind.CHAT,
+                kind=Kind.CHAT,
                 target=row.recipients,
                 error=AbandonedCall(),
             )

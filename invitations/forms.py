@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import validate_email
 
-from invitations.models import Outcome
 from invitations.rules import (
     INVITING_PROVIDERS,
     MESSAGE_LIMIT,
@@ -19,7 +18,7 @@ from invitations.rules import (
 )
 from postpress_dashboard.core import submissions
 from postpress_dashboard.teams.models import LinkedAccount, Team
-from postpress_dashboard.teams.selectors import team_accounts, team_active_accounts
+from postpress_dashboard.teams.selectors import team_active_accounts
 
 SUBMISSION_SALT = "invitations.send.submission"
 STALE_FORM = (
@@ -189,19 +188,3 @@ class IdListField(forms.Field):
 class BulkWithdrawForm(forms.Form):
     days = forms.IntegerField(min_value=0, max_value=MAX_PENDING_DAYS)
     sent = IdListField()
-
-
-class ActivityFilterForm(forms.Form):
-    account = forms.ModelChoiceField(
-        label="Account",
-        queryset=LinkedAccount.objects.none(),
-        required=False,
-        empty_label="All accounts",
-    )
-    outcome = forms.ChoiceField(
-        label="Outcome", choices=[("", "Any outcome"), *Outcome.choices], required=False
-    )
-
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = team_accounts(team)

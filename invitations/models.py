@@ -5,12 +5,11 @@
 - InvitationDecision: one accept/decline per received invitation; its unique constraint is the
   guard that keeps a double click or a teammate's second request from calling the API twice.
 - SentInvitation: every invitation sent through the dashboard (caps, usage, withdrawing).
-- InvitationEvent: every accept, decline, send, withdraw and chat, for the team's Activity page.
 
 Every write to the API ends sent, refused or unconfirmed. Unconfirmed means the request may have
 reached postpress (a timeout, an error page, an unreadable answer, a worker that died mid-call):
-it keeps its cap slot and its one-time token, is never retried by itself, and waits for a person
-to say whether it went through (docs/invitations.md).
+it keeps its cap slot and its one-time token, is never retried by itself, and its Activity entry
+(activity.models.Entry) waits for a person to say whether it went through (docs/activity.md).
 """
 
 from typing import ClassVar
@@ -20,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 
 from postpress_dashboard.core import clock
-from postpress_dashboard.teams.models import LinkedAccount, Team
+from postpress_dashboard.teams.models import LinkedAccount
 
 
 class ListedInvitation(models.Model):
@@ -131,61 +130,3 @@ class SentInvitation(models.Model):
     def in_flight(self) -> bool:
         """A request is sending or withdrawing it right now."""
         return self.status in (SentStatus.SENDING, SentStatus.WITHDRAWING)
-
-
-class EventKind(models.TextChoices):
-    ACCEPT = "accept", "Accept"
-    DECLINE = "decline", "Decline"
-    SEND = "send", "Send"
-    WITHDRAW = "withdraw", "Withdraw"
-    CHAT = "chat", "Start chat"
-    CAMPAIGN = "campaign", "Campaign"  # a campaign stopped by itself, or was started or ended
-
-
-class Outcome(models.TextChoices):
-    OK = "ok", "Succeeded"
-    FAILED = "failed", "Failed"
-    UNCONFIRMED = "unconfirmed", "May have gone through"
-
-
-class Resolution(models.TextChoices):
-    """What a person found out about an unconfirmed write."""
-
-    WENT_THROUGH = "went_through", "Went through"
-    DID_NOT = "did_not", "Did not go through"
-    # A person tried the same decision again: its own outcome answers the question.
-    TRIED_AGAIN = "tried_again", "Tried again"
-
-
-class InvitationEvent(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(max_length=10, choices=EventKind.choices)
-    target = models.CharField(max_length=300)  # the invitation id or recipient
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    error_type = models.CharField(max_length=100, blank=True, default="")
-    detail = models.CharField(max_length=1000, blank=True, default="")  # e.g. files sent
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # The sent invitation a send or withdraw concerns, so resolving the event updates it.
-    sent = models.ForeignKey(
-        SentInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
-    )
-    # An unconfirmed event, once a person has said whether it went through.
-    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, default="")
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering: ClassVar = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.target}: {self.outcome}"
-
-    @property
-    def awaits_resolution(self) -> bool:
-        return self.outcome == Outcome.UNCONFIRMED and not self.resolution

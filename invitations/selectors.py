@@ -1,4 +1,4 @@
-"""Reading invitations: the inbox page, sent invitations, usage warnings, the activity list."""
+"""Reading invitations: the inbox page, sent invitations, usage warnings."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -8,11 +8,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from activity.models import Entry, Outcome
 from invitations.models import (
     InvitationDecision,
-    InvitationEvent,
     ListedInvitation,
-    Outcome,
     SentInvitation,
     SentStatus,
 )
@@ -150,9 +149,9 @@ def sent_invitations(
     return sent
 
 
-def _awaiting_resolution(sent: OuterRef) -> QuerySet[InvitationEvent]:
+def _awaiting_resolution(sent: OuterRef) -> QuerySet[Entry]:
     return (
-        InvitationEvent.objects.filter(sent=sent, outcome=Outcome.UNCONFIRMED, resolution="")
+        Entry.objects.filter(sent=sent, outcome=Outcome.UNCONFIRMED, resolution="")
         .order_by("-pk")
         .values("pk")[:1]
     )
@@ -169,28 +168,6 @@ def get_sent_invitation_for_team(team: Team, sent_pk: int) -> SentInvitation:
         raise Http404("No such sent invitation in this team.") from None
 
 
-def get_event_for_team(team: Team, event_pk: int) -> InvitationEvent:
-    try:
-        return InvitationEvent.objects.select_related("account").get(pk=event_pk, team=team)
-    except InvitationEvent.DoesNotExist:
-        raise Http404("No such activity in this team.") from None
-
-
-def invitation_events(
-    team: Team, *, account: LinkedAccount | None = None, outcome: str | None = None
-) -> QuerySet[InvitationEvent]:
-    events = InvitationEvent.objects.filter(team=team).select_related(
-        "actor", "account", "resolved_by"
-    )
-    if account is not None:
-        events = events.filter(account=account)
-    if outcome:
-        events = events.filter(outcome=outcome)
-    return events
-
-
 def writes_awaiting_resolution_count(team: Team) -> int:
     """Unconfirmed sends, decisions, withdraws and chats a person has yet to resolve."""
-    return InvitationEvent.objects.filter(
-        team=team, outcome=Outcome.UNCONFIRMED, resolution=""
-    ).count()
+    return Entry.objects.filter(team=team, outcome=Outcome.UNCONFIRMED, resolution="").count()

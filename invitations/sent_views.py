@@ -1,9 +1,9 @@
-"""Sending invitations, the sent list with withdrawing, and the team's Activity page.
+"""Sending invitations, and the sent list with withdrawing.
 
 The nav link "Send invitation" leads to `invitation_send` (services.invitation_send), "Sent
 invitations" to `sent_list` (selectors.sent_invitations) whose Withdraw buttons post to
-`invitation_withdraw` and `invitations_bulk_withdraw` (services.invitation_withdraw), and
-"Activity" to `activity` (selectors.invitation_events).
+`invitation_withdraw` and `invitations_bulk_withdraw` (services.invitation_withdraw). The
+team's Activity page is activity.views.
 """
 
 from dataclasses import dataclass
@@ -21,23 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from chats import services as chat_services
 from invitations import selectors, services
 from invitations.forms import (
     FIELD_FOR_SEND_ERROR,
-    ActivityFilterForm,
     BulkWithdrawForm,
     InvitationSendForm,
     SentFilterForm,
 )
-from invitations.models import (
-    EventKind,
-    InvitationEvent,
-    Outcome,
-    Resolution,
-    SentInvitation,
-    SentStatus,
-)
+from invitations.models import SentInvitation, SentStatus
 from invitations.rules import (
     INVITING_PROVIDERS,
     MESSAGE_LIMIT,
@@ -48,7 +39,6 @@ from invitations.rules import (
 )
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import (
-    RESOLUTION_LABELS,
     RESOLVE_IN_SENT,
     message_for,
     unconfirmed_message,
@@ -419,76 +409,3 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
 def _go(request: TeamRequest, url: str) -> HttpResponse:
     """Back to a full page: htmx follows a client redirect, a plain form post a 302."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-# --- activity --------------------------------------------------------------------------------
-
-
-# The catalogue's action for each kind of Activity entry (catalogue.ACTION_WORDS).
-ACTION_OF_KIND = {
-    EventKind.ACCEPT: "decide",
-    EventKind.DECLINE: "decide",
-    EventKind.SEND: "send",
-    EventKind.WITHDRAW: "withdraw",
-    EventKind.CHAT: "chat",
-}
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    event: InvitationEvent
-
-    @property
-    def failure(self) -> str:
-        """The catalogue's words for a failure: never the raw error type."""
-        if self.event.outcome == Outcome.UNCONFIRMED:
-            return unconfirmed_message(self.event.kind, self.event.error_type)
-        # A campaign's stop carries its words in its detail ("Stopped: ...").
-        if not self.event.error_type or self.event.kind not in ACTION_OF_KIND:
-            return ""
-        action = ACTION_OF_KIND[self.event.kind]
-        if action == "withdraw":
-            action = withdraw_action(self.event.account)
-        return message_for(self.event.error_type, None, action)
-
-
-@require_POST
-@team_required
-def unconfirmed_resolve(request: TeamRequest, event_pk: int) -> HttpResponse:
-    """A person says whether an unconfirmed send, withdraw, decision or chat went through."""
-    event = selectors.get_event_for_team(request.team, event_pk)
-    back = posted_next_url(request, reverse("invitations:activity"))
-    resolution = request.POST.get("resolution", "")
-    if resolution not in Resolution.values:
-        messages.error(request, "Nothing was changed: choose what you found on the provider.")
-        return redirect(back)
-    if services.unconfirmed_resolve(event=event, resolution=resolution, actor=request.user):
-        went_through, did_not = RESOLUTION_LABELS[event.kind]
-        words = went_through if resolution == Resolution.WENT_THROUGH else did_not
-        messages.success(request, f"Marked {event.target}: {words.lower()}.")
-    else:
-        messages.info(request, f"{event.target} was resolved already; nothing was changed.")
-    return redirect(back)
-
-
-@require_GET
-@team_required
-def activity(request: TeamRequest) -> HttpResponse:
-    # Writes whose request died mid-call are listed here, to resolve.
-    services.abandoned_writes_mark_unconfirmed(team=request.team)
-    chat_services.abandoned_chats_mark_unconfirmed(team=request.team)
-    form = ActivityFilterForm(request.GET, team=request.team)
-    account, outcome = None, None
-    if form.is_valid():
-        account, outcome = form.cleaned_data["account"], form.cleaned_data["outcome"] or None
-    events = selectors.invitation_events(request.team, account=account, outcome=outcome)
-    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "page": page,
-        "rows": [ActivityRow(event) for event in page],
-        "next": request.get_full_path(),
-    }
-    return render(
-        request, "invitations/activity.html", context, status=200 if form.is_valid() else 400
-    )

@@ -1,9 +1,11 @@
-"""Accepting, declining, sending and withdrawing invitations. Each records an InvitationEvent."""
+"""Accepting, declining, sending and withdrawing invitations. Each records an Activity entry
+(activity.services.activity_record)."""
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,15 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from activity.models import Entry, Kind, Outcome, Resolution
+from activity.services import activity_record, db_text, is_unconfirmed
 from invitations.models import (
     FREE_OF_CAPS,
     DecisionState,
-    EventKind,
     InvitationDecision,
-    InvitationEvent,
     ListedInvitation,
-    Outcome,
-    Resolution,
     SentInvitation,
     SentStatus,
 )
@@ -45,7 +45,10 @@ from postpress_dashboard.teams.models import (
     ProviderChoice,
     Team,
 )
-from postpress_dashboard.teams.services import account_attention_record, api_key_problem
+from postpress_dashboard.teams.services import api_key_problem
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
 
 logger = logging.getLogger(__name__)
 
@@ -86,59 +89,11 @@ class WriteUnconfirmed(Exception):
         return f"{words} Request id: {self.error.instance}." if self.error.instance else words
 
 
-def is_unconfirmed(error: Exception) -> bool:
-    """Whether a failed write may have reached postpress. Anything but a PostpressError (a bug,
-    a worker stopped mid-call) may have, too."""
-    return error.unconfirmed if isinstance(error, PostpressError) else True
-
-
 def account_client(account: LinkedAccount, *, within: Deadline | None = None) -> PostpressClient:
     """A client for the account's team, its calls ending by the deadline if one is given;
     raises ApiKeyUnavailable when there is no usable key."""
     team = account.team
     return build_client(base_url=team.base_url, api_key=team.decrypted_api_key(), within=within)
-
-
-def event_record(
-    *,
-    account: LinkedAccount,
-    actor: Actor,
-    kind: str,
-    target: str,
-    error: Exception | None,
-    detail: str = "",
-    sent: SentInvitation | None = None,
-    outcome: str = "",
-) -> InvitationEvent:
-    """The one place activity is written. A write that may have gone through is recorded as
-    unconfirmed, whatever failed; `outcome` is given only for entries that are not writes (a
-    campaign that stopped by itself)."""
-    outcome = outcome or _write_outcome(error)
-    if isinstance(error, PostpressError | None):  # an answer, or a call that went through
-        account_attention_record(account=account, error=error)
-    return InvitationEvent.objects.create(
-        detail=_db_text(detail, 1000),
-        team_id=account.team_id,
-        account=account,
-        actor=actor if actor and actor.pk else None,
-        kind=kind,
-        target=_db_text(target, 300),
-        outcome=outcome,
-        error_type=_db_text(error.error_type, 100) if isinstance(error, PostpressError) else "",
-        sent=sent,
-    )
-
-
-def _write_outcome(error: Exception | None) -> str:
-    if error is None:
-        return Outcome.OK
-    return Outcome.UNCONFIRMED if is_unconfirmed(error) else Outcome.FAILED
-
-
-def _db_text(value: str, limit: int) -> str:
-    """What any database column holds: no NUL, no lone surrogate, at most `limit` characters."""
-    cleaned = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-    return cleaned[:limit]
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -243,15 +198,22 @@ def invitation_decide(
         # Unconfirmed: a person may try again after checking; it is never repeated by itself.
         state = DecisionState.UNCONFIRMED if error.unconfirmed else DecisionState.FAILED
         _finish(record, state, error.error_type)
-        event_record(account=account, actor=actor, kind=action, target=invitation_id, error=error)
+        activity_record(
+            account=account,
+            actor=actor,
+            kind=action,
+            target=invitation_id,
+            target_name=listed.inviter_name,
+            error=error,
+        )
         return Decision(invitation_id, action, record, error=error)
     _finish(record, DecisionState.DONE, "")
-    event_record(
+    activity_record(
         account=account,
         actor=actor,
         kind=action,
         target=invitation_id,
-        error=None,
+        target_name=listed.inviter_name,
         detail=f"postpress reports it {handled.status.lower()}",
     )
     return Decision(invitation_id, action, record, handled_status=handled.status)
@@ -316,10 +278,10 @@ def _earlier_attempts_superseded(
     account: LinkedAccount, invitation_id: str, actor: Actor, now: datetime
 ) -> None:
     """An unconfirmed attempt a person chose to try again needs no answer any more."""
-    InvitationEvent.objects.filter(
+    Entry.objects.filter(
         account=account,
         target=invitation_id,
-        kind__in=[EventKind.ACCEPT, EventKind.DECLINE],
+        kind__in=[Kind.ACCEPT, Kind.DECLINE],
         outcome=Outcome.UNCONFIRMED,
         resolution="",
     ).update(
@@ -330,7 +292,7 @@ def _earlier_attempts_superseded(
 
 
 def _finish(record: InvitationDecision, state: str, error_type: str) -> None:
-    record.state, record.error_type = state, _db_text(error_type, 100)
+    record.state, record.error_type = state, db_text(error_type, 100)
     record.save(update_fields=["state", "error_type", "decided_at"])
 
 
@@ -444,10 +406,17 @@ def invitation_send(
 
 
 def reserved_invitation_send(
-    *, reservation: SentInvitation, actor: Actor, detail: str = ""
+    *,
+    reservation: SentInvitation,
+    actor: Actor,
+    detail: str = "",
+    campaign: "Campaign | None" = None,
+    target_name: str = "",
 ) -> SentInvitation:
     """Make the call for a SENDING row that holds its cap slot (a form's or a campaign's), and
-    record what came of it. Raises as invitation_send does."""
+    record what came of it (with the campaign and the person's name, when known). Raises as
+    invitation_send does."""
+    about = {"detail": detail, "campaign": campaign, "target_name": target_name}
     account = reservation.account
     try:
         sent = account_client(account).send_invitation(
@@ -457,26 +426,25 @@ def reserved_invitation_send(
             message=reservation.message or None,
         )
     except Exception as error:
-        _send_failed(reservation, error, actor, detail=detail)
+        _send_failed(reservation, error, actor, about)
         raise
     reservation.invitation_id, reservation.usage = sent.invitation_id, sent.usage
     reservation.status, reservation.status_at = SentStatus.PENDING, timezone.now()
     with transaction.atomic():  # the row and its Activity entry together
         reservation.save(update_fields=["invitation_id", "usage", "status", "status_at"])
-        event_record(
+        activity_record(
             account=account,
             actor=actor,
-            kind=EventKind.SEND,
+            kind=Kind.SEND,
             target=reservation.recipient_id,
-            error=None,
-            detail=detail,
             sent=reservation,
+            **about,
         )
     return reservation
 
 
 def _send_failed(
-    reservation: SentInvitation, error: Exception, actor: Actor, *, detail: str = ""
+    reservation: SentInvitation, error: Exception, actor: Actor, about: dict[str, Any]
 ) -> None:
     """Only a definite refusal gives the slot and the token back; otherwise the row stays."""
     account = reservation.account
@@ -486,20 +454,20 @@ def _send_failed(
     unconfirmed = is_unconfirmed(error)
     if unconfirmed:
         _set_status(reservation, SentStatus.UNCONFIRMED)
-    event = event_record(
+    entry = activity_record(
         account=account,
         actor=actor,
-        kind=EventKind.SEND,
+        kind=Kind.SEND,
         target=reservation.recipient_id,
         error=error,
-        detail=detail,
         sent=reservation if unconfirmed else None,
+        **about,
     )
     if not unconfirmed:
         reservation.delete()
         return
-    logger.warning("invitation send unconfirmed (event %s): %s", event.pk, error)
-    raise WriteUnconfirmed(EventKind.SEND, error, sent=reservation) from error
+    logger.warning("invitation send unconfirmed (activity entry %s): %s", entry.pk, error)
+    raise WriteUnconfirmed(Kind.SEND, error, sent=reservation) from error
 
 
 def _set_status(sent: SentInvitation, status: str) -> None:
@@ -631,12 +599,11 @@ def invitation_withdraw(
         withdrawn_by=actor if actor and actor.pk else None,
     )
     sent.refresh_from_db()
-    event_record(
+    activity_record(
         account=account,
         actor=actor,
-        kind=EventKind.WITHDRAW,
+        kind=Kind.WITHDRAW,
         target=sent.recipient_id,
-        error=None,
         detail=detail,
         sent=sent,
     )
@@ -686,17 +653,17 @@ def _withdraw_failed(
         after = SentStatus.PENDING  # refused: it stays pending for another try
     _set_status(sent, after)
     sent.refresh_from_db()
-    event_record(
+    activity_record(
         account=sent.account,
         actor=actor,
-        kind=EventKind.WITHDRAW,
+        kind=Kind.WITHDRAW,
         target=sent.recipient_id,
         error=error,
         detail=detail,
         sent=sent,
     )
     if unconfirmed:
-        raise WriteUnconfirmed(EventKind.WITHDRAW, error, sent=sent) from error
+        raise WriteUnconfirmed(Kind.WITHDRAW, error, sent=sent) from error
 
 
 def _gone(error: Exception, *, by_provider_id: bool) -> bool:
@@ -753,12 +720,12 @@ def invitations_bulk_withdraw(
 
 # --- resolving unconfirmed writes ------------------------------------------------------------
 
-# What a person's answer makes of a sent invitation, by the kind of the unconfirmed event.
+# What a person's answer makes of a sent invitation, by the kind of the unconfirmed entry.
 _RESOLVED_STATUS = {
-    (EventKind.SEND, Resolution.WENT_THROUGH): SentStatus.PENDING,
-    (EventKind.SEND, Resolution.DID_NOT): SentStatus.NOT_SENT,
-    (EventKind.WITHDRAW, Resolution.WENT_THROUGH): SentStatus.WITHDRAWN,
-    (EventKind.WITHDRAW, Resolution.DID_NOT): SentStatus.PENDING,
+    (Kind.SEND, Resolution.WENT_THROUGH): SentStatus.PENDING,
+    (Kind.SEND, Resolution.DID_NOT): SentStatus.NOT_SENT,
+    (Kind.WITHDRAW, Resolution.WENT_THROUGH): SentStatus.WITHDRAWN,
+    (Kind.WITHDRAW, Resolution.DID_NOT): SentStatus.PENDING,
 }
 _RESOLVED_DECISION = {
     Resolution.WENT_THROUGH: DecisionState.DONE,
@@ -766,13 +733,13 @@ _RESOLVED_DECISION = {
 }
 
 
-def unconfirmed_resolve(*, event: InvitationEvent, resolution: str, actor: Actor) -> bool:
+def unconfirmed_resolve(*, entry: Entry, resolution: str, actor: Actor) -> bool:
     """A person says whether an unconfirmed write went through. False when it was resolved
     already (by a teammate, a moment earlier)."""
     now = timezone.now()
     with transaction.atomic():
-        taken = InvitationEvent.objects.filter(
-            pk=event.pk, outcome=Outcome.UNCONFIRMED, resolution=""
+        taken = Entry.objects.filter(
+            pk=entry.pk, outcome=Outcome.UNCONFIRMED, resolution=""
         ).update(
             resolution=resolution,
             resolved_by=actor if actor and actor.pk else None,
@@ -780,28 +747,26 @@ def unconfirmed_resolve(*, event: InvitationEvent, resolution: str, actor: Actor
         )
         if not taken:
             return False
-        if event.sent_id is not None:
-            _resolve_sent(event, resolution, actor, now)
-        elif event.kind in (EventKind.ACCEPT, EventKind.DECLINE):
+        if entry.sent_id is not None:
+            _resolve_sent(entry, resolution, actor, now)
+        elif entry.kind in (Kind.ACCEPT, Kind.DECLINE):
             InvitationDecision.objects.filter(
-                account_id=event.account_id,
-                invitation_id=event.target,
+                account_id=entry.account_id,
+                invitation_id=entry.target,
                 state=DecisionState.UNCONFIRMED,
             ).update(state=_RESOLVED_DECISION[Resolution(resolution)], decided_at=now)
-        event.refresh_from_db()
-        unconfirmed_resolved.send(sender=InvitationEvent, event=event, actor=actor)
+        entry.refresh_from_db()
+        unconfirmed_resolved.send(sender=Entry, entry=entry, actor=actor)
     return True
 
 
-def _resolve_sent(event: InvitationEvent, resolution: str, actor: Actor, now: datetime) -> None:
-    status = _RESOLVED_STATUS[(EventKind(event.kind), Resolution(resolution))]
-    waiting = (
-        SentStatus.UNCONFIRMED if event.kind == EventKind.SEND else SentStatus.WITHDRAW_UNCONFIRMED
-    )
+def _resolve_sent(entry: Entry, resolution: str, actor: Actor, now: datetime) -> None:
+    status = _RESOLVED_STATUS[(Kind(entry.kind), Resolution(resolution))]
+    waiting = SentStatus.UNCONFIRMED if entry.kind == Kind.SEND else SentStatus.WITHDRAW_UNCONFIRMED
     changes: dict[str, object] = {"status": status, "status_at": now}
     if status == SentStatus.WITHDRAWN:
         changes |= {"withdrawn_at": now, "withdrawn_by": actor if actor and actor.pk else None}
-    SentInvitation.objects.filter(pk=event.sent_id, status=waiting).update(**changes)
+    SentInvitation.objects.filter(pk=entry.sent_id, status=waiting).update(**changes)
 
 
 def abandoned_writes_mark_unconfirmed(*, team: Team) -> int:
@@ -827,29 +792,44 @@ def abandoned_writes_mark_unconfirmed(*, team: Team) -> int:
 
 # What a write abandoned mid-call becomes, and the kind of its Activity entry.
 ABANDONED_TO_UNCONFIRMED = {
-    SentStatus.SENDING: (SentStatus.UNCONFIRMED, EventKind.SEND),
-    SentStatus.WITHDRAWING: (SentStatus.WITHDRAW_UNCONFIRMED, EventKind.WITHDRAW),
+    SentStatus.SENDING: (SentStatus.UNCONFIRMED, Kind.SEND),
+    SentStatus.WITHDRAWING: (SentStatus.WITHDRAW_UNCONFIRMED, Kind.WITHDRAW),
 }
 
 
-def abandoned_send_mark_unconfirmed(sent: SentInvitation) -> int:
-    """A send whose request stopped mid-call is unconfirmed, with its Activity entry; 0 when
-    it is no longer sending or withdrawing (its answer came, or another sweep took it)."""
+def abandoned_send_mark_unconfirmed(
+    sent: SentInvitation, *, campaign: "Campaign | None" = None, detail: str = ""
+) -> int:
+    """A send whose request stopped mid-call is unconfirmed, with its Activity entry (naming
+    its campaign, if any); 0 when it is no longer sending or withdrawing (its answer came, or
+    another sweep took it)."""
     after, kind = ABANDONED_TO_UNCONFIRMED[SentStatus(sent.status)]
     taken = SentInvitation.objects.filter(pk=sent.pk, status=sent.status).update(
         status=after, status_at=timezone.now()
     )
     if taken:  # not a teammate's request, a moment earlier
-        actor = sent.sent_by if kind == EventKind.SEND else None
-        event_record(
+        actor = sent.sent_by if kind == Kind.SEND else None
+        activity_record(
             account=sent.account,
             actor=actor,
             kind=kind,
             target=sent.recipient_id,
             error=AbandonedCall(),
             sent=sent,
+            campaign=campaign,
+            detail=detail,
         )
     return taken
+
+
+def listed_inviter_name(account: LinkedAccount, invitation_id: str) -> str:
+    """Who sent the invitation, as the last listed page said, or an empty string."""
+    name = (
+        ListedInvitation.objects.filter(account=account, invitation_id=invitation_id)
+        .values_list("inviter_name", flat=True)
+        .first()
+    )
+    return name or ""
 
 
 def _abandoned_decision(decision: InvitationDecision) -> int:
@@ -857,11 +837,13 @@ def _abandoned_decision(decision: InvitationDecision) -> int:
         pk=decision.pk, state=DecisionState.IN_PROGRESS, decided_at=decision.decided_at
     ).update(state=DecisionState.UNCONFIRMED, decided_at=timezone.now())
     if taken:
-        event_record(
+        listed = listed_inviter_name(decision.account, decision.invitation_id)
+        activity_record(
             account=decision.account,
             actor=decision.actor,
             kind=decision.action,
             target=decision.invitation_id,
+            target_name=listed,
             error=AbandonedCall(),
         )
     return taken

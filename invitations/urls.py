@@ -22,10 +22,4 @@ urlpatterns = [
     ),
     path("invitations/sent/withdraw/", sent_views.invitations_bulk_withdraw, name="bulk_withdraw"),
     path("invitations/sent/<int:sent_pk>/row/", sent_views.sent_row, name="sent_row"),
-    path("activity/", sent_views.activity, name="activity"),
-    path(
-        "activity/<int:event_pk>/resolve/",
-        sent_views.unconfirmed_resolve,
-        name="resolve",
-    ),
 ]

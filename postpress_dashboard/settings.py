@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "invitations",
     "chats",
     "campaigns",
+    "activity",
     "django_tasks_db",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("invitations.urls")),
     path("", include("chats.urls")),
     path("", include("campaigns.urls")),
+    path("", include("activity.urls")),
     # The admin signs in through the same page, so the same login limits apply.
     path(
         "admin/login/",

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from postpress_dashboard.teams.models import ActivityEntry, LinkedAccount, Membership, Team
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,13 +39,3 @@ class LinkedAccountAdmin(admin.ModelAdmin):
     list_display = ("label", "provider", "account_id", "team", "is_active")
     list_filter = ("provider", "is_active")
     search_fields = ("label", "account_id", "team__name")
-
-
-@admin.register(ActivityEntry)
-class ActivityEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "team", "actor", "action", "summary")
-    list_filter = ("action",)
-    search_fields = ("summary", "team__name")
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False  # the log is a record: read-only

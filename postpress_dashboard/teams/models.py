@@ -1,4 +1,4 @@
-"""Teams, their members and linked accounts, and the activity log of settings changes."""
+"""Teams, their members and linked accounts (their activity log is activity.models.Entry)."""
 
 import hashlib
 from datetime import datetime
@@ -161,26 +161,6 @@ class LinkedAccount(models.Model):
     def attention_message(self) -> str:
         """The catalogue's words for what the account needs, or an empty string."""
         return entry_for(self.attention, 401).message if self.attention else ""
-
-
-class ActivityEntry(models.Model):
-    """Who changed what in a team's settings, and when."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="activity")
-    # Null for changes made from the command line, or by a user since deleted.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    action = models.CharField(max_length=60)
-    summary = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering: ClassVar = ["-created_at", "-id"]
-        verbose_name_plural = "activity entries"
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
 
 
 class TeamInvite(models.Model):

@@ -4,8 +4,8 @@ from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
+from activity.models import Entry, Kind
 from postpress_dashboard.teams.models import (
-    ActivityEntry,
     LinkedAccount,
     Membership,
     Team,
@@ -42,8 +42,9 @@ def team_members(team: Team) -> QuerySet[Membership]:
     return Membership.objects.filter(team=team).select_related("user").order_by("user__username")
 
 
-def team_activity(team: Team, *, limit: int = 50) -> QuerySet[ActivityEntry]:
-    return ActivityEntry.objects.filter(team=team).select_related("actor")[:limit]
+def team_activity(team: Team, *, limit: int = 50) -> QuerySet[Entry]:
+    """The latest changes to the team's settings, from the team's one activity log."""
+    return Entry.objects.filter(team=team, kind=Kind.SETTINGS).select_related("actor")[:limit]
 
 
 def get_account_for_team(team: Team, account_pk: int | str) -> LinkedAccount:

@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from activity.models import Kind
+from activity.services import activity_record
 from postpress_dashboard.core.api import build_client
 from postpress_dashboard.postpress.catalogue import FixableBy
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.teams import crypto
 from postpress_dashboard.teams.models import (
-    ActivityEntry,
     ApiKeyState,
     ApiKeyUnavailable,
     LinkedAccount,
@@ -31,12 +32,6 @@ class TeamRuleError(Exception):
     """A change the team's rules forbid; the message is for the person who tried it."""
 
 
-def activity_record(*, team: Team, actor: Actor, action: str, summary: str) -> None:
-    ActivityEntry.objects.create(
-        team=team, actor=actor if actor and actor.pk else None, action=action, summary=summary
-    )
-
-
 # --- teams ---------------------------------------------------------------------------------
 
 
@@ -46,7 +41,13 @@ def team_create(*, name: str, base_url: str, api_key: str, actor: Actor = None) 
         team.set_api_key(api_key)
     with transaction.atomic():
         team.save()
-        activity_record(team=team, actor=actor, action="team.created", summary=f"Created {name}")
+        activity_record(
+            kind=Kind.SETTINGS,
+            team=team,
+            actor=actor,
+            action="team.created",
+            detail=f"Created {name}",
+        )
     return team
 
 
@@ -70,7 +71,13 @@ def team_update(*, team: Team, name: str, base_url: str, actor: Actor) -> bool:
     team.name, team.base_url = name, base_url
     with transaction.atomic():
         team.save(update_fields=["name", "base_url", "api_key_ciphertext", "api_key_last4"])
-        activity_record(team=team, actor=actor, action="team.updated", summary="; ".join(changes))
+        activity_record(
+            kind=Kind.SETTINGS,
+            team=team,
+            actor=actor,
+            action="team.updated",
+            detail="; ".join(changes),
+        )
     return key_cleared
 
 
@@ -80,7 +87,9 @@ def team_set_api_key(*, team: Team, api_key: str, actor: Actor) -> None:
         team.save(update_fields=["api_key_ciphertext", "api_key_last4"])
         # The log names the last four characters only, like the settings page.
         summary = f"API key replaced (ending in {team.api_key_last4})"
-        activity_record(team=team, actor=actor, action="team.api_key", summary=summary)
+        activity_record(
+            kind=Kind.SETTINGS, team=team, actor=actor, action="team.api_key", detail=summary
+        )
 
 
 def teams_reencrypt_api_keys() -> tuple[int, list[str]]:
@@ -101,7 +110,9 @@ def teams_reencrypt_api_keys() -> tuple[int, list[str]]:
             same_key = Team.objects.filter(pk=team.pk, api_key_ciphertext=team.api_key_ciphertext)
             if same_key.update(api_key_ciphertext=ciphertext):
                 summary = "API key re-encrypted under the newest encryption key"
-                activity_record(team=team, actor=None, action="team.api_key", summary=summary)
+                activity_record(
+                    kind=Kind.SETTINGS, team=team, actor=None, action="team.api_key", detail=summary
+                )
                 rotated += 1
     return rotated, unreadable
 
@@ -128,7 +139,9 @@ def member_add(*, team: Team, user: User, role: str, actor: Actor) -> Membership
         except IntegrityError:  # added by someone else at the same moment
             raise already_member from None
         summary = f"Added {user.username} as {membership.get_role_display().lower()}"
-        activity_record(team=team, actor=actor, action="member.added", summary=summary)
+        activity_record(
+            kind=Kind.SETTINGS, team=team, actor=actor, action="member.added", detail=summary
+        )
     return membership
 
 
@@ -159,7 +172,13 @@ def member_set_role(*, membership: Membership, role: str, actor: Actor) -> None:
         membership.role = role
         membership.save(update_fields=["role"])
         summary = f"{membership.user.username} is now {membership.get_role_display().lower()}"
-        activity_record(team=membership.team, actor=actor, action="member.role", summary=summary)
+        activity_record(
+            kind=Kind.SETTINGS,
+            team=membership.team,
+            actor=actor,
+            action="member.role",
+            detail=summary,
+        )
 
 
 def member_remove(*, membership: Membership, actor: Actor) -> None:
@@ -168,7 +187,13 @@ def member_remove(*, membership: Membership, actor: Actor) -> None:
         _ensure_another_admin(membership, "remove")
         membership.delete()
         summary = f"Removed {membership.user.username}"
-        activity_record(team=membership.team, actor=actor, action="member.removed", summary=summary)
+        activity_record(
+            kind=Kind.SETTINGS,
+            team=membership.team,
+            actor=actor,
+            action="member.removed",
+            detail=summary,
+        )
 
 
 def _lock_team_members(membership: Membership) -> None:
@@ -232,7 +257,11 @@ def invite_create(*, team: Team, role: str, note: str, actor: Actor) -> tuple[Te
         invite.save()
         summary = f"Created an invite link to join as {invite.get_role_display().lower()}"
         activity_record(
-            team=team, actor=actor, action="invite.created", summary=_with_note(summary, note)
+            kind=Kind.SETTINGS,
+            team=team,
+            actor=actor,
+            action="invite.created",
+            detail=_with_note(summary, note),
         )
     return invite, token
 
@@ -248,10 +277,11 @@ def invite_revoke(*, invite: TeamInvite, actor: Actor) -> None:
         locked.save(update_fields=["revoked_at"])
         summary = f"Revoked an invite link to join as {locked.get_role_display().lower()}"
         activity_record(
+            kind=Kind.SETTINGS,
             team=invite.team,
             actor=actor,
             action="invite.revoked",
-            summary=_with_note(summary, locked.note),
+            detail=_with_note(summary, locked.note),
         )
 
 
@@ -273,10 +303,11 @@ def invite_accept(*, token: str, user: User) -> Membership:
             "through an invite link"
         )
         activity_record(
+            kind=Kind.SETTINGS,
             team=invite.team,
             actor=user,
             action="member.joined",
-            summary=_with_note(summary, invite.note),
+            detail=_with_note(summary, invite.note),
         )
     return membership
 
@@ -351,7 +382,7 @@ def _invite_count_taken_username(invite: TeamInvite) -> bool:
             f"{TAKEN_USERNAMES_PER_INVITE} before the link is revoked)",
         )
     invite.save(update_fields=["taken_usernames", "revoked_at"])
-    activity_record(team=invite.team, actor=None, action=action, summary=summary)
+    activity_record(kind=Kind.SETTINGS, team=invite.team, actor=None, action=action, detail=summary)
     return used_up
 
 
@@ -399,7 +430,14 @@ def account_add(*, team: Team, fields: AccountFields, actor: Actor) -> LinkedAcc
         except IntegrityError:  # linked by someone else at the same moment
             raise duplicate from None
         summary = f"Linked {account} ({account.account_id})"
-        activity_record(team=team, actor=actor, action="account.added", summary=summary)
+        activity_record(
+            kind=Kind.SETTINGS,
+            team=team,
+            actor=actor,
+            account=account,
+            action="account.added",
+            detail=summary,
+        )
     return account
 
 
@@ -418,7 +456,12 @@ def account_update(*, account: LinkedAccount, fields: AccountFields, actor: Acto
                 f"The account id {fields.account_id} is already linked to this team."
             ) from None
         activity_record(
-            team=account.team, actor=actor, action="account.updated", summary=f"Edited {account}"
+            kind=Kind.SETTINGS,
+            team=account.team,
+            actor=actor,
+            account=account,
+            action="account.updated",
+            detail=f"Edited {account}",
         )
 
 
@@ -430,7 +473,12 @@ def account_set_active(*, account: LinkedAccount, active: bool, actor: Actor) ->
         account.save(update_fields=["is_active"])
         verb = "Reactivated" if active else "Deactivated"
         activity_record(
-            team=account.team, actor=actor, action="account.active", summary=f"{verb} {account}"
+            kind=Kind.SETTINGS,
+            team=account.team,
+            actor=actor,
+            account=account,
+            action="account.active",
+            detail=f"{verb} {account}",
         )
 
 

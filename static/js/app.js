@@ -43,7 +43,31 @@ function useBrowserTimezone(root) {
     }
     select.removeAttribute("data-browser-timezone");
   });
+  // A hidden field (the Activity filter's) says which zone "today" is in; UTC without it.
+  root.querySelectorAll("input[type=hidden][data-browser-timezone]").forEach((input) => {
+    if (zone && !input.value) {
+      input.value = zone;
+    }
+    input.removeAttribute("data-browser-timezone");
+  });
 }
 
 document.addEventListener("htmx:load", (event) => useBrowserTimezone(event.target));
 useBrowserTimezone(document);
+
+// --- Activity: times in the reader's timezone ---------------------------------------------
+// <time data-local-time datetime="..."> (Activity, Settings) shows the time in the reader's
+// own zone and words; the server's text (UTC) stays without JavaScript.
+function showLocalTimes(root) {
+  root.querySelectorAll("time[data-local-time]").forEach((time) => {
+    const when = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(when.getTime())) {
+      return;
+    }
+    time.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(when);
+    time.title = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" }).format(when);
+  });
+}
+
+document.addEventListener("htmx:load", (event) => showLocalTimes(event.target));
+showLocalTimes(document);

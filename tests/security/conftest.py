@@ -14,13 +14,8 @@ import responses
 from django.contrib.auth.models import User
 from django.test import Client
 
-from invitations.models import (
-    EventKind,
-    InvitationEvent,
-    ListedInvitation,
-    Outcome,
-    SentInvitation,
-)
+from activity.models import Entry, Kind, Outcome
+from invitations.models import ListedInvitation, SentInvitation
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import LinkedAccount, Membership, Role, Team
@@ -99,13 +94,13 @@ def account_b(team_b: Team, charlie: User) -> LinkedAccount:
     return services.account_add(team=team_b, fields=fields, actor=charlie)
 
 
-def unconfirmed_chat_of(account: LinkedAccount, sender: User, recipient: str) -> InvitationEvent:
+def unconfirmed_chat_of(account: LinkedAccount, sender: User, recipient: str) -> Entry:
     """A chat whose answer was lost, waiting for a person to resolve it."""
-    return InvitationEvent.objects.create(
+    return Entry.objects.create(
         team=account.team,
         account=account,
         actor=sender,
-        kind=EventKind.CHAT,
+        kind=Kind.CHAT,
         target=recipient,
         outcome=Outcome.UNCONFIRMED,
     )
@@ -117,11 +112,11 @@ def invitations_of(
     """The account's listed invitation and sent invitation, and the event of sending it."""
     listed_invitation = ListedInvitation.objects.create(account=account, **listed)
     sent_invitation = SentInvitation.objects.create(account=account, sent_by=sender, **sent)
-    InvitationEvent.objects.create(
+    Entry.objects.create(
         team=account.team,
         account=account,
         actor=sender,
-        kind=EventKind.SEND,
+        kind=Kind.SEND,
         target=sent_invitation.recipient_id,
         outcome=Outcome.OK,
     )

@@ -36,7 +36,7 @@ OBJECT_KWARGS = frozenset(
         "account_pk",
         "membership_pk",
         "sent_pk",
-        "event_pk",
+        "entry_pk",
         "invite_pk",
         "invitation_id",
         "campaign_pk",
@@ -310,19 +310,28 @@ MATRIX: dict[str, Endpoint] = {
         htmx=True,
         shows=lambda w, team: w.sent_of(team).recipient_id,
     ),
-    "invitations:resolve": Endpoint(
+    "activity:resolve": Endpoint(
         POST,
         team_required=True,
         admin_only=False,
         effect="db",
         post_data=lambda o: {"resolution": "went_through"},
     ),
-    "invitations:activity": Endpoint(
+    "activity:list": Endpoint(
         GET,
         team_required=True,
         admin_only=False,
         effect="none",
         query=lambda o: {"account": o["account_pk"], "outcome": "ok"},
+    ),
+    # The filtered rows as CSV: the same filter, only the team's rows.
+    "activity:export": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        query=lambda o: {"account": o["account_pk"]},
+        shows=lambda w, team: w.sent_of(team).recipient_id,
     ),
     # --- chats: for every member of the team ---
     "chats:new": Endpoint(

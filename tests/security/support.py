@@ -20,23 +20,13 @@ from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParser
 from requests import PreparedRequest
 
+from activity.models import Entry
 from campaigns.models import Campaign, CampaignKind, Recipient
 from campaigns.recipients import recipients_from_lines
 from campaigns.services import PacingFields, campaign_create
 from campaigns.templating import template_parse
-from invitations.models import (
-    InvitationDecision,
-    InvitationEvent,
-    ListedInvitation,
-    SentInvitation,
-)
-from postpress_dashboard.teams.models import (
-    ActivityEntry,
-    LinkedAccount,
-    Membership,
-    Team,
-    TeamInvite,
-)
+from invitations.models import InvitationDecision, ListedInvitation, SentInvitation
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Team, TeamInvite
 
 API_BASE_URL = "https://api.example.test/api/v1"
 INVITES_URL = f"{API_BASE_URL}/users/invite/received"
@@ -155,8 +145,8 @@ class World:
     listed_b: ListedInvitation
     sent_a: SentInvitation
     sent_b: SentInvitation
-    unconfirmed_a: InvitationEvent  # a chat whose answer was lost, to resolve
-    unconfirmed_b: InvitationEvent
+    unconfirmed_a: Entry  # a chat whose answer was lost, to resolve
+    unconfirmed_b: Entry
     # Each team's pending invite link (its admin made it) and the link's token.
     invite_a: TeamInvite
     invite_b: TeamInvite
@@ -193,7 +183,7 @@ class World:
             "account_pk": account.pk,
             "membership_pk": membership.pk,
             "sent_pk": sent.pk,
-            "event_pk": unconfirmed.pk,
+            "entry_pk": unconfirmed.pk,
             "invite_pk": invite.pk,
             "invitation_id": listed.invitation_id,
             "campaign_pk": self.campaign_of(team).pk,
@@ -222,12 +212,11 @@ SNAPSHOT_MODELS = (
     Team,
     Membership,
     LinkedAccount,
-    ActivityEntry,
+    Entry,
     User,
     ListedInvitation,
     InvitationDecision,
     SentInvitation,
-    InvitationEvent,
     TeamInvite,
     Campaign,
     Recipient,
@@ -265,14 +254,11 @@ def team_snapshot(team: Team) -> dict[str, list[dict[str, Any]]]:
         "team": list(Team.objects.filter(pk=team.pk).values()),
         "memberships": list(Membership.objects.filter(team=team).order_by("pk").values()),
         "accounts": list(LinkedAccount.objects.filter(team=team).order_by("pk").values()),
-        "activity": list(ActivityEntry.objects.filter(team=team).order_by("pk").values()),
+        "activity": list(Entry.objects.filter(team=team).order_by("pk").values()),
         "invites": list(TeamInvite.objects.filter(team=team).order_by("pk").values()),
         "listed": list(ListedInvitation.objects.filter(of_team).order_by("pk").values()),
         "decisions": list(InvitationDecision.objects.filter(of_team).order_by("pk").values()),
         "sent": list(SentInvitation.objects.filter(of_team).order_by("pk").values()),
-        "invitation_events": list(
-            InvitationEvent.objects.filter(Q(team=team) | of_team).order_by("pk").values()
-        ),
         "campaigns": list(Campaign.objects.filter(Q(team=team) | of_team).order_by("pk").values()),
         "campaign_recipients": list(
             Recipient.objects.filter(Q(campaign__team=team) | Q(campaign__account__team=team))

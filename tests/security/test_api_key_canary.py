@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from activity.models import Entry
 from postpress_dashboard.teams import services
-from postpress_dashboard.teams.models import ActivityEntry
 from tests.security.matrix import MATRIX, get_endpoints, send, url_for
 from tests.security.support import (
     API_BASE_URL,
@@ -109,7 +109,7 @@ def collect_everything_else(
 ) -> None:
     for record in caplog.records:
         haystacks.add(f"log {record.name} {record.levelname}", log_record_text(record))
-    for action, summary in ActivityEntry.objects.values_list("action", "summary"):
+    for action, summary in Entry.objects.values_list("action", "detail"):
         haystacks.add(f"activity {action}", summary)
     with connection.cursor() as cursor:
         cursor.execute("SELECT api_key_ciphertext FROM teams_team")
@@ -150,7 +150,7 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
         "invitations:inbox",
         "invitations:send",
         "invitations:sent",
-        "invitations:activity",
+        "activity:list",
         "chats:new",
         "chats:fields",
     } <= set(pages)
@@ -171,11 +171,11 @@ def test_it_never_reveals_the_api_key_in_pages_logs_activity_or_the_database(
         reverse("admin:teams_team_history", args=[world.team_a.pk]),
         reverse("admin:teams_team_delete", args=[world.team_a.pk]),
         reverse("admin:teams_linkedaccount_changelist"),
-        reverse("admin:teams_activityentry_changelist"),
+        reverse("admin:activity_entry_changelist"),
     ]
     admin_pages += [
-        reverse("admin:teams_activityentry_change", args=[pk])
-        for pk in ActivityEntry.objects.values_list("pk", flat=True)
+        reverse("admin:activity_entry_change", args=[pk])
+        for pk in Entry.objects.values_list("pk", flat=True)
     ]
     for url in admin_pages:
         response = root_client.get(url)

@@ -60,9 +60,15 @@ def test_it_tries_every_invitation_post_of_the_matrix() -> None:
         "invitations:send",
         "invitations:withdraw",
         "invitations:bulk_withdraw",
-        "invitations:resolve",
     }
-    assert all(MATRIX[name].effect == "api" for name in invitation_posts - {"invitations:resolve"})
+    assert all(MATRIX[name].effect == "api" for name in invitation_posts)
+
+
+def test_it_tries_every_activity_post_of_the_matrix() -> None:
+    activity_posts = {name for name in post_endpoints() if name.startswith("activity:")}
+
+    assert activity_posts == {"activity:resolve"}
+    assert MATRIX["activity:resolve"].effect == "db"
 
 
 def test_it_tries_every_chat_post_of_the_matrix() -> None:

@@ -133,9 +133,7 @@ def test_it_finds_the_objects_that_queries_and_bodies_name() -> None:
     assert request_keywords("invitations:send", "GET") == ["account_pk"]
     assert request_keywords("invitations:bulk_withdraw", "GET") == []
     assert request_keywords("teams:member_role") == []
-    assert {"invitations:send", "invitations:sent", "invitations:activity"} <= set(
-        SMUGGLING_ENDPOINTS
-    )
+    assert {"invitations:send", "invitations:sent", "activity:list"} <= set(SMUGGLING_ENDPOINTS)
     # The inbox names an invitation in the query string of its POST, never in the path (F7),
     # and a URL mixing teams' objects there is tried too.
     assert ("invitations:decide", "POST", "invitation_id") in smuggling_cases()
@@ -513,7 +511,7 @@ def test_it_never_shows_team_b_on_any_page_alice_can_reach(
     assert ACCOUNT_A_LABEL in text(pages["teams:settings"][0])
     assert LISTED_A["inviter_name"] in text(pages["invitations:inbox"][0])
     assert world.sent_a.recipient_id in text(pages["invitations:sent"][0])
-    assert world.sent_a.recipient_id in text(pages["invitations:activity"][0])
+    assert world.sent_a.recipient_id in text(pages["activity:list"][0])
     assert pages["404"][0].status_code == 404
     for where, (response, name) in pages.items():
         assert response.status_code in (200, 400, 404), where
@@ -647,7 +645,7 @@ def admin_urls(world: World) -> list[str]:
         reverse("admin:teams_team_change", args=[world.team_a.pk]),
         reverse("admin:teams_linkedaccount_changelist"),
         reverse("admin:teams_linkedaccount_change", args=[world.account_a.pk]),
-        reverse("admin:teams_activityentry_changelist"),
+        reverse("admin:activity_entry_changelist"),
     ]
 
 

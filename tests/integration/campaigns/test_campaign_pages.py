@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from activity.models import Entry, Kind
 from campaigns.models import Campaign, CampaignState, RecipientStatus
 from campaigns.services import campaign_stop
 from campaigns.views import csv_safe
-from invitations.models import EventKind, InvitationEvent
 from postpress_dashboard.core.clock import FakeClock
 from postpress_dashboard.teams.models import LinkedAccount
 from tests.integration.campaigns.conftest import MakeCampaign, run_campaign
@@ -129,7 +129,9 @@ def test_the_controls_pause_resume_and_cancel(
         campaign.refresh_from_db()
         assert campaign.state == state
     assert campaign.ticket == ""  # no step of it may run any more
-    entries = InvitationEvent.objects.filter(kind=EventKind.CAMPAIGN, target=campaign.name)
+    entries = Entry.objects.exclude(kind="settings").filter(
+        kind=Kind.CAMPAIGN, target=campaign.name
+    )
     assert list(entries.order_by("pk").values_list("detail", flat=True)) == [
         "Started",
         "Paused",
@@ -189,7 +191,7 @@ def test_sent_invitations_and_home_name_the_campaign_and_its_stop(
     campaign_stop(campaign=other, reason="postpress refused the account.")
     home = outreach_client.get(reverse("home")).content.decode()
     assert f"{other.name}</a> stopped by itself: postpress refused the account." in home
-    activity = outreach_client.get(reverse("invitations:activity")).content.decode()
+    activity = outreach_client.get(reverse("activity:list")).content.decode()
     assert "Stopped: postpress refused the account." in activity
 
 
@@ -280,7 +282,7 @@ def test_activity_lists_a_stop_with_its_reason_once(
     campaign = make_campaign(["first", "then_err_limit_exceeded"])
     run_campaign(campaign, fake_clock)
     campaign.refresh_from_db()
-    response = outreach_client.get(reverse("invitations:activity"))
+    response = outreach_client.get(reverse("activity:list"))
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count(escape(f"Stopped: {campaign.stop_reason}")) == 1

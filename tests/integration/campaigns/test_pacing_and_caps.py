@@ -174,8 +174,8 @@ def test_a_send_whose_worker_died_becomes_unconfirmed_and_is_never_sent_again(
 def test_resolving_an_unconfirmed_campaign_send_updates_its_row(
     make_campaign: MakeCampaign, fake_clock: FakeClock, alice: User
 ) -> None:
+    from activity.models import Entry, Kind, Outcome
     from campaigns import services
-    from invitations.models import EventKind, InvitationEvent, Outcome
     from invitations.services import unconfirmed_resolve
 
     campaign = make_campaign(ids(2))
@@ -183,8 +183,8 @@ def test_resolving_an_unconfirmed_campaign_send_updates_its_row(
     services._step_claim(campaign.pk, campaign.ticket)  # its worker dies before the call
     fake_clock.advance(seconds=services.ABANDONED_AFTER.total_seconds() + 1)
     run_campaign(campaign, fake_clock)
-    event = InvitationEvent.objects.get(kind=EventKind.SEND, outcome=Outcome.UNCONFIRMED)
-    unconfirmed_resolve(event=event, resolution="did_not", actor=alice)
+    event = Entry.objects.exclude(kind="settings").get(kind=Kind.SEND, outcome=Outcome.UNCONFIRMED)
+    unconfirmed_resolve(entry=event, resolution="did_not", actor=alice)
     row = campaign.recipients.get(sent_id=event.sent_id)
     assert row.status == RecipientStatus.FAILED
     assert row.reason == "alice checked: it was not sent."

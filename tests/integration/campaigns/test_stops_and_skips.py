@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 
+from activity.models import Entry, Kind, Outcome
 from campaigns.models import CampaignKind, CampaignState, RecipientStatus
-from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
+from invitations.models import SentInvitation, SentStatus
 from invitations.services import invitation_send
 from postpress_dashboard.core.clock import FakeClock
 from postpress_dashboard.sandbox.server import RunningSandbox
@@ -113,7 +114,7 @@ def test_it_stops_by_itself_and_says_why(
         f"then_{trigger}": RecipientStatus.QUEUED,
         "never_reached": RecipientStatus.QUEUED,
     }
-    stop = InvitationEvent.objects.get(kind=EventKind.CAMPAIGN, outcome=Outcome.FAILED)
+    stop = Entry.objects.exclude(kind="settings").get(kind=Kind.CAMPAIGN, outcome=Outcome.FAILED)
     assert stop.target == campaign.name and stop.detail.startswith("Stopped:")
 
 
@@ -183,7 +184,7 @@ def test_a_messages_campaign_starts_one_chat_per_person(
     sent = campaign.recipients.filter(status=RecipientStatus.SENT)
     assert sent.count() == 2
     assert all(recipient.chat is not None for recipient in sent)
-    events = InvitationEvent.objects.filter(kind=EventKind.CHAT, outcome=Outcome.OK)
+    events = Entry.objects.exclude(kind="settings").filter(kind=Kind.CHAT, outcome=Outcome.OK)
     assert events.count() == 2
     assert all(event.detail == f"Campaign “{campaign.name}”" for event in events)
 
@@ -350,7 +351,7 @@ def test_a_messages_campaign_row_follows_a_chat_resolution(
     )
     run_campaign(campaign, fake_clock)
     assert campaign.recipients.get().status == RecipientStatus.UNCONFIRMED
-    event = InvitationEvent.objects.get(kind=EventKind.CHAT, outcome=Outcome.UNCONFIRMED)
-    unconfirmed_resolve(event=event, resolution="went_through", actor=alice)
+    event = Entry.objects.exclude(kind="settings").get(kind=Kind.CHAT, outcome=Outcome.UNCONFIRMED)
+    unconfirmed_resolve(entry=event, resolution="went_through", actor=alice)
     row = campaign.recipients.get()
     assert (row.status, row.reason) == (RecipientStatus.SENT, "alice checked: it was sent.")

@@ -17,13 +17,14 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from activity.models import Entry, Kind, Outcome
 from campaigns import services
 from campaigns.models import FINAL_STATUSES, Campaign, CampaignKind, CampaignState, RecipientStatus
 from campaigns.recipients import recipients_from_csv
 from campaigns.selectors import campaign_progress
 from campaigns.services import PacingFields, campaign_create, campaign_start, campaigns_revive
 from campaigns.templating import template_parse
-from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
+from invitations.models import SentInvitation, SentStatus
 from invitations.services import account_caps_usage
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount
@@ -222,7 +223,7 @@ def test_it_sends_to_each_recipient_at_most_once_when_every_worker_is_killed_mid
     slow = campaign.recipients.select_related("sent").get(recipient_id=SLOW)
     assert slow.sent is not None
     assert slow.sent.status == SentStatus.UNCONFIRMED
-    sends = InvitationEvent.objects.filter(account=account, kind=EventKind.SEND)
+    sends = Entry.objects.exclude(kind="settings").filter(account=account, kind=Kind.SEND)
     assert list(sends.filter(outcome=Outcome.UNCONFIRMED).values_list("target", "sent")) == [
         (SLOW, slow.sent.pk)
     ]

@@ -10,9 +10,9 @@ import responses
 from django.test import Client
 from django.utils import timezone
 
+from activity.models import Entry, Kind, Outcome
 from chats.forms import STALE_FORM, SUBMISSION_PURPOSE
 from chats.models import ChatStatus, ChatSubmission
-from invitations.models import EventKind, InvitationEvent, Outcome
 from invitations.services import STALE_CLAIM_AFTER
 from postpress_dashboard.core.submissions import submission_nonce
 from postpress_dashboard.teams.models import LinkedAccount
@@ -126,9 +126,9 @@ def test_a_chat_whose_request_died_mid_call_is_listed_in_activity_to_resolve(
 
     row.refresh_from_db()
     assert row.status == ChatStatus.UNCONFIRMED
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.kind, event.outcome, event.target) == (
-        EventKind.CHAT,
+        Kind.CHAT,
         Outcome.UNCONFIRMED,
         "ACo-died",
     )

@@ -17,8 +17,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils.html import escape
 
+from activity.models import Entry, Kind, Outcome
 from chats.forms import FILES_AGAIN, FILES_DROPPED, FILES_KEPT, FILES_REFUSED, NOTHING_TO_SEND
-from invitations.models import EventKind, InvitationEvent, Outcome
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -1087,12 +1087,12 @@ def test_the_activity_log_records_the_chat_with_file_names_and_sizes(
         recipients="17841400000000001",
         attachments=[upload("photo.png", PNG), upload("song.mp3", MP3)],
     )
-    event = InvitationEvent.objects.get()
-    assert (event.kind, event.outcome, event.actor) == (EventKind.CHAT, Outcome.OK, alice)
+    event = Entry.objects.exclude(kind="settings").get()
+    assert (event.kind, event.outcome, event.actor) == (Kind.CHAT, Outcome.OK, alice)
     assert event.target == "17841400000000001"
     assert event.detail == "Files: photo.png (1 KB), song.mp3 (1 KB)"
     page = alice_client.get("/activity/").content.decode()
-    assert "Start chat" in page and "Files: photo.png (1 KB), song.mp3 (1 KB)" in page
+    assert "Chat started" in page and "Files: photo.png (1 KB), song.mp3 (1 KB)" in page
 
 
 # --- links and access ----------------------------------------------------------------------
@@ -1206,7 +1206,7 @@ def test_a_chat_to_many_recipients_is_recorded_without_overflowing_the_log(
     post(
         alice_client, linkedin_account, recipients=recipients, linkedin_api="classic", message="Hi"
     )
-    event = InvitationEvent.objects.get(kind=EventKind.CHAT)
+    event = Entry.objects.exclude(kind="settings").get(kind=Kind.CHAT)
     assert len(event.target) <= 300 and event.target.startswith("ACoAAmember0000")
 
 

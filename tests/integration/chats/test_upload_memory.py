@@ -214,7 +214,7 @@ def started_chat_id(response: requests.Response, stack: Stack) -> str:
 def chats_recorded(stack: Stack) -> list[tuple[str, str, str]]:
     """(target, outcome, detail) of each chat in the activity log, read past the server."""
     with closing(sqlite3.connect(stack.database)) as connection:
-        query = "SELECT target, outcome, detail FROM invitations_invitationevent WHERE kind = ?"
+        query = "SELECT target, outcome, detail FROM activity_entry WHERE kind = ?"
         return connection.execute(query + " ORDER BY id", ("chat",)).fetchall()
 
 

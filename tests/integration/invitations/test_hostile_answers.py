@@ -12,12 +12,11 @@ import pytest
 import responses
 from django.test import Client
 
+from activity.models import Entry, Outcome
 from invitations.models import (
     DecisionState,
     InvitationDecision,
-    InvitationEvent,
     ListedInvitation,
-    Outcome,
     SentInvitation,
     SentStatus,
 )
@@ -98,7 +97,7 @@ def test_a_send_answered_with_an_unusable_id_is_unconfirmed_not_stuck(
     assert response.status_code == 200
     assert "may have been sent" in response.content.decode()
     assert SentInvitation.objects.get().status == SentStatus.UNCONFIRMED
-    assert InvitationEvent.objects.get().outcome == Outcome.UNCONFIRMED
+    assert Entry.objects.exclude(kind="settings").get().outcome == Outcome.UNCONFIRMED
 
 
 @responses.activate
@@ -124,5 +123,7 @@ def test_an_error_type_of_207_characters_leaves_nothing_stuck(
     assert (sent.status_code, decided.status_code) == (200, 200)
     assert not SentInvitation.objects.filter(status=SentStatus.SENDING).exists()
     assert InvitationDecision.objects.get().state != DecisionState.IN_PROGRESS
-    assert InvitationEvent.objects.count() == 2
-    assert all(len(event.error_type) <= 100 for event in InvitationEvent.objects.all())
+    assert Entry.objects.exclude(kind="settings").count() == 2
+    assert all(
+        len(event.error_type) <= 100 for event in Entry.objects.exclude(kind="settings").all()
+    )

@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation
+from activity.models import Entry, Kind, Outcome
+from invitations.models import SentInvitation
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -84,8 +85,8 @@ def test_it_sends_exactly_the_documented_fields_for_linkedin_and_redirects_with_
     assert "Invitation sent to ACoAAB-jordan." in page
     sent = SentInvitation.objects.get()
     assert (sent.invitation_id, sent.sent_by, sent.account) == ("inv_new", alice, linkedin_account)
-    event = InvitationEvent.objects.get()
-    assert (event.kind, event.outcome, event.actor) == (EventKind.SEND, Outcome.OK, alice)
+    event = Entry.objects.exclude(kind="settings").get()
+    assert (event.kind, event.outcome, event.actor) == (Kind.SEND, Outcome.OK, alice)
 
 
 @responses.activate
@@ -330,9 +331,9 @@ def test_an_unavailable_api_is_shown_at_the_top_and_recorded_as_a_failed_send(
     assert "postpress is temporarily unavailable. Try again later." in top_errors(page)
     assert 'value="ACo-kept"' in page
     assert len(responses.calls) == 1  # a send is never repeated on its own
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.kind, event.outcome, event.error_type, event.actor) == (
-        EventKind.SEND,
+        Kind.SEND,
         Outcome.FAILED,
         "errors/service_unavailable",
         alice,

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django import DjangoAssertNumQueries
 
-from invitations.models import EventKind, InvitationEvent, Outcome, SentInvitation, SentStatus
+from activity.models import Entry, Kind, Outcome
+from invitations.models import SentInvitation, SentStatus
 from postpress_dashboard.postpress.catalogue import entry_for, message_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -116,8 +117,8 @@ def test_withdrawing_with_htmx_cancels_with_the_account_id_and_swaps_the_row(
     assert "Withdrew the invitation to ACo1." in page and "<td>Withdrawn" in page
     sent.refresh_from_db()
     assert (sent.status, sent.withdrawn_by) == (SentStatus.WITHDRAWN, bob)
-    event = InvitationEvent.objects.get()
-    assert (event.kind, event.outcome, event.actor) == (EventKind.WITHDRAW, Outcome.OK, bob)
+    event = Entry.objects.exclude(kind="settings").get()
+    assert (event.kind, event.outcome, event.actor) == (Kind.WITHDRAW, Outcome.OK, bob)
 
 
 @responses.activate
@@ -366,7 +367,7 @@ def test_an_instagram_withdraw_sends_the_users_provider_id_not_the_invitation_id
     assert f"Withdrew the invitation to {IG_USER_ID}." in page
     sent.refresh_from_db()
     assert (sent.status, sent.withdrawn_by) == (SentStatus.WITHDRAWN, bob)
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.outcome, event.detail) == (Outcome.OK, f"provider_id {IG_USER_ID}")
 
 
@@ -385,7 +386,7 @@ def test_an_instagram_invitation_sent_by_username_says_what_is_needed_and_calls_
     assert 'name="provider_id" value="marta.builds" required' in page  # asked again
     sent.refresh_from_db()
     assert sent.status == SentStatus.PENDING
-    assert not InvitationEvent.objects.exists()
+    assert not Entry.objects.exclude(kind="settings").exists()
 
 
 @responses.activate
@@ -486,7 +487,7 @@ def test_an_instagram_withdraw_whose_answer_is_lost_is_unconfirmed(
     assert {call.request.url for call in responses.calls} == {
         f"{cancel_url(IG_USER_ID)}?account_id=acc_ig"
     }
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.outcome, event.detail) == (Outcome.UNCONFIRMED, f"provider_id {IG_USER_ID}")
     # Not tried again by itself: a second post finds it unconfirmed.
     alice_client.post(withdraw_url(sent), {"provider_id": IG_USER_ID}, headers=HTMX)

@@ -17,16 +17,13 @@ import urllib3
 from django.test import Client
 from django.utils import timezone
 
+from activity.models import Entry, Kind, Outcome, Resolution
 from chats import services as chat_services
 from invitations.forms import submission_nonce, submission_token_issue
 from invitations.models import (
     DecisionState,
-    EventKind,
     InvitationDecision,
-    InvitationEvent,
     ListedInvitation,
-    Outcome,
-    Resolution,
     SentInvitation,
     SentStatus,
 )
@@ -103,9 +100,9 @@ def test_a_send_whose_answer_is_lost_keeps_its_slot_and_its_token(
         assert "may have been sent: check on the provider before trying again" in page
         assert 'value="ACo-lost"' in page  # what was typed is kept
         assert "Invitation sent to" not in page
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.kind, event.outcome, event.sent_id) == (
-        EventKind.SEND,
+        Kind.SEND,
         Outcome.UNCONFIRMED,
         row.pk,
     )
@@ -125,7 +122,9 @@ def test_only_a_definite_refusal_gives_the_slot_and_the_token_back(
 
     assert sends() > first > 0  # refused: nothing happened, so the same form may try again
     assert not SentInvitation.objects.exists()
-    assert set(InvitationEvent.objects.values_list("outcome", flat=True)) == {Outcome.FAILED}
+    assert set(Entry.objects.exclude(kind="settings").values_list("outcome", flat=True)) == {
+        Outcome.FAILED
+    }
 
 
 @responses.activate
@@ -156,7 +155,7 @@ def test_an_unconfirmed_send_is_listed_and_resolved_by_a_person(
     LinkedAccount.objects.filter(pk=linkedin_account.pk).update(daily_cap=1)
     responses.post(SEND_URL, body=requests.ReadTimeout("read timed out"))
     send_form(alice_client, linkedin_account, "ACo-lost", token_for(alice_client, linkedin_account))
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
 
     sent_page = alice_client.get(SENT, {"account": linkedin_account.pk}).content.decode()
     activity = alice_client.get(ACTIVITY).content.decode()
@@ -183,7 +182,7 @@ def test_an_unconfirmed_send_marked_as_sent_stays_counted_and_is_resolved_once(
 ) -> None:
     responses.post(SEND_URL, body=requests.ReadTimeout("read timed out"))
     send_form(alice_client, linkedin_account, "ACo-lost", token_for(alice_client, linkedin_account))
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     url = f"/activity/{event.pk}/resolve/"
 
     alice_client.post(url, {"resolution": Resolution.WENT_THROUGH})
@@ -198,10 +197,10 @@ def test_an_unconfirmed_send_marked_as_sent_stays_counted_and_is_resolved_once(
 def test_another_team_cannot_resolve_an_unconfirmed_write(
     alice_client: Client, linkedin_account: LinkedAccount, charlie: Any, other_team: Any
 ) -> None:
-    event = InvitationEvent.objects.create(
+    event = Entry.objects.create(
         team=linkedin_account.team,
         account=linkedin_account,
-        kind=EventKind.CHAT,
+        kind=Kind.CHAT,
         target="ACo-x",
         outcome=Outcome.UNCONFIRMED,
     )
@@ -230,7 +229,7 @@ def test_a_send_whose_request_died_mid_call_becomes_unconfirmed(
     row.refresh_from_db()
     assert row.status == SentStatus.UNCONFIRMED
     assert "May have been sent" in page
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.outcome, event.sent_id) == (Outcome.UNCONFIRMED, row.pk)
 
 
@@ -311,7 +310,7 @@ def test_a_withdraw_whose_answer_is_lost_is_unconfirmed_until_resolved(
     row.refresh_from_db()
     assert row.status == SentStatus.WITHDRAW_UNCONFIRMED
     assert "may have been withdrawn: check on the provider" in fragment
-    event = InvitationEvent.objects.get(outcome=Outcome.UNCONFIRMED)
+    event = Entry.objects.exclude(kind="settings").get(outcome=Outcome.UNCONFIRMED)
     alice_client.post(f"/activity/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH})
     row.refresh_from_db()
     assert row.status == SentStatus.WITHDRAWN
@@ -363,7 +362,7 @@ def test_an_accept_whose_answer_is_lost_is_unconfirmed_and_not_repeated(
     assert decision.state == DecisionState.UNCONFIRMED
     assert "may have been accepted: check on the provider before trying again" in fragment
     assert "Try to accept again" in fragment  # a person who has checked may
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert event.outcome == Outcome.UNCONFIRMED
     alice_client.post(f"/activity/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH})
     decision.refresh_from_db()
@@ -387,8 +386,8 @@ def test_a_chat_whose_answer_is_lost_is_unconfirmed_with_the_text_kept(
     assert len(responses.calls) == 1
     assert "The chat may have been started: check on the provider before trying again" in page
     assert "Hello there" in page
-    event = InvitationEvent.objects.get()
-    assert (event.kind, event.outcome) == (EventKind.CHAT, Outcome.UNCONFIRMED)
+    event = Entry.objects.exclude(kind="settings").get()
+    assert (event.kind, event.outcome) == (Kind.CHAT, Outcome.UNCONFIRMED)
     activity = alice_client.get(ACTIVITY).content.decode()
     assert "It was started" in activity
 
@@ -413,9 +412,9 @@ def test_a_withdraw_whose_request_died_mid_call_becomes_unconfirmed_with_its_ent
     assert row.status == SentStatus.WITHDRAW_UNCONFIRMED
     assert "may have been withdrawn: check on the provider" in fragment
     assert "hx-trigger" not in fragment
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.kind, event.outcome, event.sent_id) == (
-        EventKind.WITHDRAW,
+        Kind.WITHDRAW,
         Outcome.UNCONFIRMED,
         row.pk,
     )
@@ -442,7 +441,7 @@ def test_a_decision_whose_request_died_mid_call_becomes_unconfirmed_with_its_ent
 
     decision.refresh_from_db()
     assert decision.state == DecisionState.UNCONFIRMED
-    event = InvitationEvent.objects.get()
+    event = Entry.objects.exclude(kind="settings").get()
     assert (event.kind, event.outcome, event.target) == ("accept", Outcome.UNCONFIRMED, "inv_1")
     assert "It was accepted" in activity and "Not accepted" in activity
 
@@ -552,7 +551,7 @@ def test_trying_an_unconfirmed_accept_again_answers_the_earlier_entry(
 
     alice_client.post(url, headers=HTMX)
 
-    first, second = InvitationEvent.objects.order_by("pk")
+    first, second = Entry.objects.exclude(kind="settings").order_by("pk")
     assert (first.outcome, first.resolution) == (Outcome.UNCONFIRMED, Resolution.TRIED_AGAIN)
     assert second.outcome == Outcome.OK
     activity = alice_client.get(ACTIVITY).content.decode()
@@ -567,4 +566,4 @@ def test_a_chat_whose_file_cannot_be_opened_was_never_sent_and_is_not_unconfirme
 
     with pytest.raises(OSError):
         chat_services.chat_start(account=linkedin_account, chat=chat, files=[], actor=None)
-    assert not InvitationEvent.objects.exists()
+    assert not Entry.objects.exclude(kind="settings").exists()

@@ -12,16 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from pytest_django.fixtures import Settings
 
+from activity.models import Entry
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.management.commands import create_team, rotate_encryption_keys
-from postpress_dashboard.teams.models import (
-    ActivityEntry,
-    ApiKeyState,
-    LinkedAccount,
-    Membership,
-    Role,
-    Team,
-)
+from postpress_dashboard.teams.models import ApiKeyState, LinkedAccount, Membership, Role, Team
 
 API_KEY = "pp_live_4f9c2e7a1b6d"
 BASE_URL = "https://api.postpress.ai/api/v1"
@@ -42,16 +36,16 @@ def run_from_argv(command: BaseCommand, argv: list[str]) -> None:
 
 def db_state() -> list[list[dict[str, Any]]]:
     """Every row the commands could touch, to show a refused command changed nothing."""
-    models = (Team, Membership, User, LinkedAccount, ActivityEntry)
+    models = (Team, Membership, User, LinkedAccount, Entry)
     return [list(model.objects.order_by("pk").values()) for model in models]
 
 
-def new_activity(since: int) -> list[ActivityEntry]:
-    return list(ActivityEntry.objects.filter(pk__gt=since).order_by("pk"))
+def new_activity(since: int) -> list[Entry]:
+    return list(Entry.objects.filter(pk__gt=since).order_by("pk"))
 
 
 def last_activity_pk() -> int:
-    return ActivityEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return Entry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 @pytest.fixture
@@ -120,7 +114,7 @@ def test_it_refuses_a_missing_or_empty_api_key_variable_and_creates_no_team(
     with pytest.raises(CommandError, match="POSTPRESS_API_KEY is not set or is empty"):
         run("create_team", "Acme", "--base-url", BASE_URL, "--api-key-env", "POSTPRESS_API_KEY")
     assert not Team.objects.exists()
-    assert not ActivityEntry.objects.exists()
+    assert not Entry.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -161,7 +155,7 @@ def test_it_never_shows_or_logs_the_api_key(
     with pytest.raises(CommandError) as error:
         run("create_team", "Acme", "--base-url", "ftp://x", "--api-key-env", api_key_env)
     shown = [stdout, stderr, str(error.value), caplog.text]
-    shown += list(ActivityEntry.objects.values_list("summary", flat=True))
+    shown += list(Entry.objects.values_list("detail", flat=True))
     assert stdout.strip() == "acme"
     assert not [text for text in shown if API_KEY in text]
 
@@ -264,7 +258,7 @@ def test_it_logs_an_added_member_with_no_actor(team: Team, bob: User) -> None:
     run("add_member", "acme-sales", "bob", "--role", "member")
     [entry] = new_activity(since)
     assert (entry.team, entry.action, entry.actor) == (team, "member.added", None)
-    assert "bob" in entry.summary
+    assert "bob" in entry.detail
 
 
 # --- add_account ---------------------------------------------------------------------------
@@ -345,7 +339,7 @@ def test_it_logs_a_linked_account_with_no_actor(team: Team) -> None:
     )  # fmt: skip
     [entry] = new_activity(since)
     assert (entry.team, entry.action, entry.actor) == (team, "account.added", None)
-    assert "acc_new" in entry.summary
+    assert "acc_new" in entry.detail
 
 
 # --- rotate_encryption_keys ----------------------------------------------------------------

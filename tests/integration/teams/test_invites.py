@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from activity.models import Entry
 from postpress_dashboard.teams import services
-from postpress_dashboard.teams.models import ActivityEntry, Membership, Role, Team, TeamInvite
+from postpress_dashboard.teams.models import Membership, Role, Team, TeamInvite
 
 SETTINGS = "/settings/"
 INVITE = "/settings/invites/new/"
@@ -86,8 +87,8 @@ def test_an_admin_creates_a_one_time_link_shown_once_and_sees_it_pending(
     assert "Dana from sales" in page
     assert "Revoke the invite for Dana from sales" in page
     assert token not in page  # shown once, when created
-    entry = ActivityEntry.objects.get(action="invite.created")
-    assert entry.summary == "Created an invite link to join as admin (Dana from sales)"
+    entry = Entry.objects.get(action="invite.created")
+    assert entry.detail == "Created an invite link to join as admin (Dana from sales)"
 
 
 def test_an_admin_revokes_a_pending_invite_and_its_link_stops_working(

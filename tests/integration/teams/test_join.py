@@ -12,10 +12,11 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from activity.models import Entry
 from postpress_dashboard.core.observability import PathTokenFilter, TextFormatter
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.middleware import SESSION_KEY
-from postpress_dashboard.teams.models import ActivityEntry, Membership, Role, Team, TeamInvite
+from postpress_dashboard.teams.models import Membership, Role, Team, TeamInvite
 
 UNUSABLE = "This invite link cannot be used: it has expired, has been used or was revoked."
 TAKEN = "This username is taken: choose another."
@@ -67,8 +68,8 @@ def test_a_signed_in_user_sees_the_team_and_role_and_joins_when_they_accept(
     assert membership.role == Role.MEMBER
     assert "You joined Acme as member." in response.content.decode()
     assert charlie_client.session[SESSION_KEY] == team.pk  # now working in the team joined
-    entry = ActivityEntry.objects.get(action="member.joined")
-    assert entry.summary == "charlie joined as member through an invite link (For Charlie)"
+    entry = Entry.objects.get(action="member.joined")
+    assert entry.detail == "charlie joined as member through an invite link (For Charlie)"
     assert entry.actor == charlie
 
 
@@ -291,9 +292,7 @@ def test_three_taken_usernames_use_the_link_up_and_the_admin_sees_why(
         "Revoked an invite link to join as member (For Charlie) by itself: 3 sign-ups through "
         "it chose taken usernames, so someone may have been finding out which usernames exist"
     ) in settings_page
-    summaries = ActivityEntry.objects.filter(action__startswith="invite.").values_list(
-        "summary", flat=True
-    )
+    summaries = Entry.objects.filter(action__startswith="invite.").values_list("detail", flat=True)
     assert not [summary for summary in summaries if "dave" in summary or "bob" in summary]
 
 

@@ -7,8 +7,9 @@ import responses
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from activity.models import Entry
 from postpress_dashboard.teams import services
-from postpress_dashboard.teams.models import ActivityEntry, LinkedAccount, Membership, Role, Team
+from postpress_dashboard.teams.models import LinkedAccount, Membership, Role, Team
 from tests.conftest import API_BASE_URL, TEAM_API_KEY
 
 SETTINGS = "/settings/"
@@ -40,9 +41,9 @@ def test_it_saves_the_team_name_and_base_url_and_logs_it(alice_client: Client, t
     assert response.status_code == 302
     team.refresh_from_db()
     assert (team.name, team.base_url) == ("Acme Recruiting", "https://api.postpress.ai/v1")
-    entry = ActivityEntry.objects.filter(team=team, action="team.updated").get()
+    entry = Entry.objects.filter(team=team, action="team.updated").get()
     assert entry.actor is not None and entry.actor.username == "alice"
-    assert "Acme Recruiting" in entry.summary
+    assert "Acme Recruiting" in entry.detail
 
 
 def test_an_invalid_base_url_is_refused_and_keeps_what_was_typed(
@@ -275,4 +276,4 @@ def test_a_new_base_url_clears_the_key_so_it_is_entered_again_knowingly(
     assert "the API key was cleared: enter it again" in response.content.decode()
     team.refresh_from_db()
     assert (team.api_key_ciphertext, team.api_key_last4) == ("", "")
-    assert "API key cleared" in team.activity.get(action="team.updated").summary
+    assert "API key cleared" in Entry.objects.get(team=team, action="team.updated").detail
