@@ -226,7 +226,7 @@
     }
     const region = status();
     if (region) {
-      region.textContent = `Finishing ${inFlight + waiting.length} decision(s) first…`;
+      region.textContent = region.dataset.finishing || "";
     }
     whenIdle = () => window.location.assign(href);
   }
@@ -426,7 +426,7 @@
     }
     const count = document.getElementById("inbox-filter-count");
     if (count) {
-      count.textContent = `${shown} of ${all.length} shown`;
+      count.textContent = (count.dataset.words || "").replace("{shown}", shown).replace("{total}", all.length);
     }
     const empty = document.getElementById("inbox-filter-empty");
     if (empty) {
