@@ -158,6 +158,12 @@ class LinkedAccount(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
+    def linkedin_api_labels(self) -> list[str]:
+        """Its LinkedIn APIs in words ("Sales Navigator"), for pages; unknown values as stored."""
+        labels = dict(LinkedInApi.choices)
+        return [str(labels.get(api, api)) for api in self.linkedin_apis]
+
+    @property
     def attention_message(self) -> str:
         """The catalogue's words for what the account needs, or an empty string."""
         return entry_for(self.attention, 401).message if self.attention else ""

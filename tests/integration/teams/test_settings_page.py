@@ -89,6 +89,9 @@ def test_it_links_an_account_with_provider_default_caps(alice_client: Client, te
     account = LinkedAccount.objects.get(team=team, account_id="acc_new")
     assert (account.daily_cap, account.weekly_cap) == (80, 200)
     assert account.linkedin_apis == ["classic", "sales_navigator"]
+    page = alice_client.get("/settings/").content.decode()
+    assert "Classic, Sales Navigator" in page
+    assert "sales_navigator" not in page.replace('value="sales_navigator"', "")
 
 
 def test_a_linkedin_account_needs_at_least_one_api(alice_client: Client, team: Team) -> None:
