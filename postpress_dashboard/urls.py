@@ -12,6 +12,11 @@ handler400 = "postpress_dashboard.core.errors.bad_request"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path(
+        "home/accounts/<int:account_pk>/waiting/",
+        core_views.home_inbox_waiting,
+        name="home_inbox_waiting",
+    ),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("postpress_dashboard.teams.urls")),

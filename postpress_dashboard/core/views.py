@@ -5,33 +5,48 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from campaigns.selectors import campaigns_progress, team_campaigns_under_way
 from campaigns.services import campaigns_revive
+from postpress_dashboard.core import selectors
 from postpress_dashboard.core.login_limits import login_attempt_allowed, login_success_record
-from postpress_dashboard.teams.selectors import team_accounts_needing_attention
+from postpress_dashboard.http import TeamRequest
+from postpress_dashboard.teams.access import team_required
+from postpress_dashboard.teams.selectors import get_account_for_team
+
+HOME_TEMPLATE = "core/home.html"
+WAITING_TEMPLATE = "core/home.html#inbox-waiting"
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Today at a glance: per linked account, its sends against the caps, its usage warning,
+    its campaigns under way, and what needs a person. No API call: each account's waiting
+    invitations load from `home_inbox_waiting`."""
     team = getattr(request, "team", None)
     if team is None:
-        return render(request, "core/home.html", {"attention_accounts": [], "campaigns": []})
+        return render(request, HOME_TEMPLATE, {"glance": None})
     campaigns_revive(team=team)
-    campaigns = list(team_campaigns_under_way(team))
-    progress = campaigns_progress(campaigns)
-    context = {
-        "attention_accounts": list(team_accounts_needing_attention(team)),
-        "campaigns": [(campaign, progress[campaign.pk]) for campaign in campaigns],
-    }
-    return render(request, "core/home.html", context)
+    return render(request, HOME_TEMPLATE, {"glance": selectors.team_glance(team)})
+
+
+@require_GET
+@team_required
+def home_inbox_waiting(request: TeamRequest, account_pk: int) -> HttpResponse:
+    """A fragment for the home page: how many invitations wait in the account's inbox, from
+    one list call for its first page (htmx loads it; without JavaScript the home links to the
+    inbox instead)."""
+    account = get_account_for_team(request.team, account_pk)
+    if not account.is_active:
+        raise Http404("This account is switched off.")
+    waiting = selectors.inbox_waiting(account)
+    return render(request, WAITING_TEMPLATE, {"account": account, "waiting": waiting})
 
 
 @method_decorator(never_cache, name="dispatch")

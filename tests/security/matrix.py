@@ -132,6 +132,17 @@ PREVIEW_SHOWN = "<strong>Hi</strong> <em>there</em>"
 
 MATRIX: dict[str, Endpoint] = {
     "home": Endpoint(GET, team_required=False, admin_only=False, effect="none"),
+    # The home's count of an account's waiting invitations: htmx loads it, one list call.
+    "home_inbox_waiting": Endpoint(
+        GET,
+        team_required=True,
+        admin_only=False,
+        effect="none",
+        reads_api=True,
+        htmx=True,
+        # The count links to the team's own account's inbox.
+        shows=lambda w, team: f'?account={w.objects_of(team)["account_pk"]}">1 waiting</a>',
+    ),
     "teams:settings": Endpoint(GET, team_required=True, admin_only=True, effect="none"),
     "teams:team_update": Endpoint(
         POST,

@@ -189,6 +189,7 @@ def test_it_walks_the_htmx_fragments_as_htmx_asks_for_them() -> None:
     fragments = {name for name in get_endpoints() if MATRIX[name].htmx}
 
     assert fragments == {
+        "home_inbox_waiting",
         "invitations:send_fields",
         "invitations:sent_row",
         "chats:fields",
