@@ -253,7 +253,7 @@
     }
     const button = target.closest("button[data-decide]");
     const row = button && button.closest(ROW);
-    if (button && row) {
+    if (button && row && window.htmx) {  // without htmx the form posts, as without JavaScript
       event.preventDefault(); // queued instead of posting the form
       decideAndMoveOn(row, button);
       return;
@@ -370,7 +370,11 @@
     const action = key === "a" ? "accept" : "decline";
     const button = current.querySelector(`button[data-decide="${action}"]`);
     if (button && !button.disabled) {
-      decideAndMoveOn(current, button);
+      if (window.htmx) {
+        decideAndMoveOn(current, button);
+      } else {
+        button.click(); // htmx did not load: the form posts
+      }
     }
     return true;
   }

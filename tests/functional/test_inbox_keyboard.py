@@ -268,6 +268,42 @@ def test_a_failed_row_keeps_the_person_and_offers_try_again_and_the_other_action
     expect(row.locator("[data-row-select]")).to_be_enabled()
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (500, "<h1>Server error</h1>"),
+        # The session ended: the post is redirected to the sign-in page, which is no answer
+        # for a row.
+        (200, '<!doctype html><form action="/login/"><input name="username"></form>'),
+    ],
+    ids=["error page", "sign-in page"],
+)
+def test_a_decision_without_a_usable_answer_gives_the_row_its_buttons_back(
+    page: Page, dashboard: Dashboard, handled: Handled, status: int, body: str
+) -> None:
+    open_inbox(page, dashboard)
+    ids = row_ids(page)[FIRST_PLAIN_ROW : FIRST_PLAIN_ROW + 2]
+    page.route(
+        "**/inbox/*/invitations/*/**",
+        lambda route: route.fulfill(status=status, body=body, content_type="text/html"),
+    )
+    focus_row(page, ids[0])
+
+    page.keyboard.press("d")
+    wait_until_settled(page)
+
+    cell = page.locator(f"#{ids[0]}-decision")
+    expect(cell.locator("[data-outcome]")).to_have_text(
+        "The request did not go through. Reload the page and try again."
+    )
+    expect(cell.get_by_role("button", name="Decline")).to_be_enabled()
+    expect(page.locator(f"#{ids[0]} [data-row-select]")).to_be_enabled()
+    expect(page.locator(f"#{ids[0]} [data-inviter-name]")).not_to_be_empty()
+    assert "username" not in (page.locator(f"#{ids[0]}").inner_html())
+    expect(page.locator(f"#{ids[1]}")).to_be_focused()  # focus had moved on at once
+    assert handled.calls == []
+
+
 # --- find, help, pages, profiles ----------------------------------------------------------------
 
 
