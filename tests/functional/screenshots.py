@@ -6,8 +6,10 @@ Not collected by `make test` (the name does not start with test_); run it by pat
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
+from campaigns.models import Campaign, CampaignKind, CampaignState, Recipient, RecipientStatus
+from invitations.models import SentInvitation
 from tests.functional.conftest import Dashboard, sign_in, wait_for_htmx
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -33,6 +35,41 @@ def test_inbox(signed_in: Page, dashboard: Dashboard) -> None:
     signed_in.goto(f"{dashboard.url}/inbox/?account={dashboard.linkedin.pk}")
     signed_in.locator("[data-inbox-row]").first.wait_for()
     shoot(signed_in, "inbox")
+
+
+def test_home(page: Page, dashboard: Dashboard) -> None:
+    """Today at a glance: sends against the caps, a usage warning, a campaign running, and
+    each inbox's count loaded."""
+    for number in range(7):
+        usage = 50 if number == 6 else None
+        SentInvitation.objects.create(
+            account=dashboard.linkedin, recipient_id=f"ACoExample{number}", usage=usage
+        )
+    campaign = Campaign.objects.create(
+        team=dashboard.team,
+        account=dashboard.linkedin,
+        name="Spring meetups",
+        kind=CampaignKind.INVITATIONS,
+        template="Hi {first_name}, glad we met at the meetup.",
+        state=CampaignState.RUNNING,
+        work_start="09:00",
+        work_end="17:00",
+    )
+    Recipient.objects.bulk_create(
+        Recipient(
+            campaign=campaign,
+            row_number=number + 2,
+            position=number,
+            recipient_id=f"ACoMeetup{number}",
+            status=RecipientStatus.SENT if number < 12 else RecipientStatus.QUEUED,
+        )
+        for number in range(40)
+    )
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, dashboard)
+    expect(page.locator("a.home-waiting")).to_have_count(2)
+    wait_for_htmx(page)
+    shoot(page, "home")
 
 
 def test_send_invitation(signed_in: Page, dashboard: Dashboard) -> None:
