@@ -462,11 +462,15 @@ def test_at_least_ten_invitations_are_visible_at_1280_by_800(
     assert visible >= 10, visible
 
 
-def test_the_inbox_with_its_help_and_confirmation_open_has_no_serious_axe_violation(
+def test_the_inbox_with_decided_rows_help_and_confirmation_has_no_serious_axe_violation(
     csp_bypassing_page: Page, dashboard: Dashboard
 ) -> None:
     page = csp_bypassing_page
     open_inbox(page, dashboard)
+    # Rows in each state: declined, failed (with its two buttons), open and selected.
+    page.locator(ROW).nth(FIRST_PLAIN_ROW).get_by_role("button", name="Decline").click()
+    page.locator(f"{ROW}[id*='err_provider_error']").get_by_role("button", name="Accept").click()
+    wait_until_settled(page)
     page.locator(f"{ROW} [data-row-select]").first.check()
     page.get_by_role("button", name="Decline selected").click()
     page.get_by_label("Filter by name, headline or note").fill("a")
