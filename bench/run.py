@@ -86,6 +86,9 @@ def main() -> None:
         from bench.triage import triage_rows  # keyboard triage in Chromium (issue 15)
 
         rows += triage_rows(plan, space)
+        from bench.activity import activity_rows  # the Activity page at 1M entries (issue 15)
+
+        rows += activity_rows(plan, space.env)
     text = table(rows, plan)
     print(text)
     if not options.no_write and not options.quick:
