@@ -64,7 +64,10 @@ function showLocalTimes(root) {
     if (Number.isNaN(when.getTime())) {
       return;
     }
-    time.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(when);
+    // Today's by the time alone; earlier ones with their date.
+    const today = when.toDateString() === new Date().toDateString();
+    const shown = today ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
+    time.textContent = new Intl.DateTimeFormat(undefined, shown).format(when);
     time.title = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" }).format(when);
   });
 }

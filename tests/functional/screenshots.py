@@ -111,3 +111,49 @@ def test_inbox_at_mobile_width(page: Page, dashboard: Dashboard, browser: Browse
     page.goto(f"{dashboard.url}/inbox/?account={dashboard.linkedin.pk}")
     page.locator("[data-inbox-row]").first.wait_for()
     shoot(page, "inbox-mobile")
+
+
+def test_activity(signed_in: Page, dashboard: Dashboard) -> None:
+    """The team's one log: people by name, a failure in words, one to resolve, today's summary."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activity.models import Entry, Kind, Outcome
+
+    Entry.objects.filter(kind=Kind.SETTINGS).delete()  # the fixture's own, all at once
+    now = timezone.now()
+    rows = [
+        (Kind.ACCEPT, "inv_7Hq2", "Grace Hopper", Outcome.OK, "", "", dashboard.alice),
+        (Kind.ACCEPT, "inv_8Kd1", "Ada Lovelace", Outcome.OK, "", "", dashboard.bob),
+        (Kind.DECLINE, "inv_2Lp9", "Charles Babbage", Outcome.OK, "", "", dashboard.bob),
+        (Kind.SEND, "ACoAAB3x9", "", Outcome.OK, "", "", dashboard.alice),
+        (
+            Kind.SEND,
+            "ACoAAQ7m2",
+            "",
+            Outcome.FAILED,
+            "errors/already_connected",
+            "",
+            dashboard.alice,
+        ),
+        (Kind.CHAT, "ACoAAZ4k8", "", Outcome.UNCONFIRMED, "", "", dashboard.bob),
+        (Kind.WITHDRAW, "ACoAAP1c5", "", Outcome.OK, "", "", dashboard.alice),
+    ]
+    for minutes, (kind, target, name, outcome, error_type, detail, actor) in enumerate(rows):
+        Entry.objects.create(
+            team=dashboard.team,
+            account=dashboard.linkedin,
+            actor=actor,
+            kind=kind,
+            target=target,
+            target_name=name,
+            outcome=outcome,
+            error_type=error_type,
+            detail=detail,
+            created_at=now - timedelta(minutes=5 * (len(rows) - minutes)),
+        )
+    signed_in.set_viewport_size({"width": 1280, "height": 1000})
+    signed_in.goto(f"{dashboard.url}/activity/?when=today")
+    expect(signed_in.locator(".activity-summary")).to_contain_text("accepted")
+    shoot(signed_in, "activity")
