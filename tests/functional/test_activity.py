@@ -1,4 +1,5 @@
-"""The Activity page in a browser: "Today" and the times are the reader's own."""
+"""The Activity page in a browser: "Today" and the times are the reader's own, and the filter
+swaps the page's section in place (htmx), keeping the address."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from tests.functional.conftest import (
     record_csp_violations,
     settle_csp_reports,
     sign_in,
+    wait_for_htmx,
 )
 
 ZONE = "Pacific/Auckland"  # far from UTC: its days start on another UTC date or hour
@@ -46,9 +48,12 @@ def test_today_and_the_times_are_in_the_browser_s_timezone(
         first = page.locator("time[data-local-time]").first
         expect(first).to_contain_text("12:01")
         expect(first).not_to_contain_text("UTC")
+        page.evaluate("window.notReloaded = true")
         page.get_by_label("When", exact=True).select_option(label="Today")
         page.get_by_role("button", name="Filter").click()
         page.wait_for_url("**/activity/?*when=today*")
+        wait_for_htmx(page)
+        assert page.evaluate("window.notReloaded === true")  # swapped, not a new page
         assert f"tz={ZONE.replace('/', '%2F')}" in page.url
         rows = page.locator("td.target")
         expect(rows).to_have_count(1)

@@ -222,6 +222,17 @@ def test_a_backwards_range_is_refused_in_words(
     assert "The end date comes before the start date." in response.content.decode()
 
 
+@pytest.mark.usefixtures("clean_log")
+def test_through_htmx_a_refused_filter_comes_back_as_200_to_be_swapped(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    query = {"since": "2026-03-05", "until": "2026-03-01"}
+    response = alice_client.get(ACTIVITY, query, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "The end date comes before the start date." in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 def test_an_unknown_timezone_falls_back_to_utc(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
@@ -306,7 +317,7 @@ def test_it_pages_by_a_cursor_without_counting_the_team_s_rows(
     second = alice_client.get(ACTIVITY + older).content.decode()
     assert targets(second) == ["t4", "t3", "t2", "t1", "t0"]
     assert 'rel="next"' not in second
-    assert '<a href="?outcome=ok">Newest</a>' in second
+    assert '<a href="?outcome=ok" hx-get="?outcome=ok">Newest</a>' in second
 
 
 def test_a_cursor_not_made_by_the_page_starts_at_the_top(
