@@ -69,9 +69,13 @@ def test_it_lists_the_account_s_invitations_newest_first_with_sender_age_and_sta
     page = alice_client.get(SENT, {"account": linkedin_account.pk}).content.decode()
     assert row_ids(page) == [str(new.pk), str(old.pk)]
     assert ">Account</label>" in page
-    assert "ACo-old" in page and "3\xa0days ago" in page and "<td>alice</td>" in page
+    assert (
+        "ACo-old" in page
+        and "3\xa0days ago" in page
+        and '<td data-label="Sent by">alice</td>' in page
+    )
     assert "x" * 79 + "…" in page and "x" * 81 not in page  # an excerpt
-    assert "<td>Pending" in page and "<td>Withdrawn" in page
+    assert '<td data-label="Status">Pending' in page and '<td data-label="Status">Withdrawn' in page
     # The id postpress gave each, for a person talking to support (issue 13).
     assert '<small class="help">postpress id: inv_ACo-old</small>' in page
     # Only the pending one can be withdrawn.
@@ -114,7 +118,9 @@ def test_withdrawing_with_htmx_cancels_with_the_account_id_and_swaps_the_row(
     page = response.content.decode()
     assert response.status_code == 200 and "HX-Request" in response["Vary"]
     assert page.strip().startswith(f'<tr id="sent-{sent.pk}">') and "<html" not in page
-    assert "Withdrew the invitation to ACo1." in page and "<td>Withdrawn" in page
+    assert (
+        "Withdrew the invitation to ACo1." in page and '<td data-label="Status">Withdrawn' in page
+    )
     sent.refresh_from_db()
     assert (sent.status, sent.withdrawn_by) == (SentStatus.WITHDRAWN, bob)
     event = Entry.objects.exclude(kind="settings").get()
