@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from activity.models import Entry, Kind, Outcome, Resolution
@@ -330,7 +330,7 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
     Sending and unconfirmed ones count too: they may have gone out.
     """
     now = clock.now()
-    counts = _counted_sends(account, since=now - timedelta(days=7)).aggregate(
+    counts = counted_sends(account, since=now - timedelta(days=7)).aggregate(
         today=Count("pk", filter=Q(sent_at__gt=now - timedelta(days=1))), week=Count("pk")
     )
     return CapsUsage(
@@ -341,8 +341,11 @@ def account_caps_usage(account: LinkedAccount) -> CapsUsage:
     )
 
 
-def _counted_sends(account: LinkedAccount, *, since: datetime) -> QuerySet[SentInvitation]:
-    """Sends after `since` (a send exactly a window ago has left it)."""
+def counted_sends(
+    account: LinkedAccount | OuterRef, *, since: datetime
+) -> QuerySet[SentInvitation]:
+    """The sends that count against an account's caps, after `since` (a send exactly a window
+    ago has left it). The home page counts every account with it, as a subquery."""
     return SentInvitation.objects.filter(account=account, sent_at__gt=since).exclude(
         status__in=FREE_OF_CAPS
     )
@@ -358,7 +361,7 @@ def account_caps_free_at(account: LinkedAccount, usage: CapsUsage) -> datetime:
         (timedelta(days=7), usage.sent_this_week, usage.weekly_cap),
     ):
         if count >= cap:
-            oldest = _counted_sends(account, since=now - window).order_by("sent_at")
+            oldest = counted_sends(account, since=now - window).order_by("sent_at")
             leaving = oldest.values_list("sent_at", flat=True)[count - cap]
             moments.append(leaving + window)
     return max(moments)

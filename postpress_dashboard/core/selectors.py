@@ -13,8 +13,8 @@ from campaigns.selectors import Progress, campaigns_progress, team_campaigns_und
 from invitations.selectors import UsageWarning, inbox_accounts, writes_awaiting_resolution_count
 from invitations.services import (
     CapsUsage,
-    _counted_sends,  # the caps' own definition of a send that counts, and of its window
     account_client,
+    counted_sends,  # the caps' own definition of a send that counts, and of its window
 )
 from postpress_dashboard.core import clock
 from postpress_dashboard.postpress.catalogue import FixableBy
@@ -98,7 +98,7 @@ def home_accounts(team: Team) -> QuerySet[LinkedAccount]:
 
 
 def _sends_since(since: datetime) -> Coalesce:
-    counted = _counted_sends(OuterRef("pk"), since=since)  # type: ignore[arg-type]
+    counted = counted_sends(OuterRef("pk"), since=since)
     per_account = counted.order_by().values("account").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(per_account, output_field=IntegerField()), Value(0))
 

@@ -21,11 +21,6 @@ def team_accounts(team: Team) -> QuerySet[LinkedAccount]:
     return LinkedAccount.objects.filter(team=team)
 
 
-def team_accounts_needing_attention(team: Team) -> QuerySet[LinkedAccount]:
-    """Active accounts whose last call met an account-level refusal: reconnect in postpress."""
-    return team_active_accounts(team).exclude(attention="")
-
-
 def team_active_accounts(team: Team) -> QuerySet[LinkedAccount]:
     return team_accounts(team).filter(is_active=True)
 
