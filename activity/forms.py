@@ -2,8 +2,9 @@
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -22,6 +23,16 @@ RANGES = [
     ("7d", "Last 7 days"),
     ("custom", "From and to dates"),
 ]
+
+
+# Dates outside these years are refused: a day at either end of what Python can hold overflows
+# once moved to UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 9998
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -66,19 +77,32 @@ class ActivityFilterForm(forms.Form):
         required=False, widget=forms.HiddenInput(attrs={"data-browser-timezone": ""})
     )
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, team: Team, settings_visible: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.settings_visible = settings_visible
+        if not settings_visible:
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                choice
+                for choice in self.fields["kind"].choices
+                if choice[0] != Kind.SETTINGS  # type: ignore[attr-defined]
+            ]
         users = get_user_model().objects.filter(memberships__team=team).order_by("username")
         self.fields["member"].queryset = users  # type: ignore[attr-defined]
         self.fields["account"].queryset = team_accounts(team)  # type: ignore[attr-defined]
         self.fields["campaign"].queryset = team_campaigns(team).order_by("-created_at")  # type: ignore[attr-defined]
 
     def clean_tz(self) -> ZoneInfo:
+        # Only a name from the zone database: ZoneInfo() on anything else may read a file path.
         name = self.cleaned_data.get("tz") or "UTC"
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")  # a zone this server does not know: times stay in UTC
+        return ZoneInfo(name if name in _known_timezones() else "UTC")
+
+    def clean_since(self) -> date | None:
+        return _in_years(self.cleaned_data.get("since"))
+
+    def clean_until(self) -> date | None:
+        return _in_years(self.cleaned_data.get("until"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -101,6 +125,7 @@ class ActivityFilterForm(forms.Form):
             kind=data.get("kind") or "",
             outcome=data.get("outcome") or "",
             campaign_id=data["campaign"].pk if data.get("campaign") else None,
+            settings_hidden=not self.settings_visible,
         )
 
     def summary_filter(self, now: datetime) -> tuple[str, ActivityFilter]:
@@ -154,3 +179,9 @@ class ActivityFilterForm(forms.Form):
         """Whether anything but the dates narrows the rows."""
         data = getattr(self, "cleaned_data", {})
         return any(data.get(name) for name in ("member", "account", "kind", "outcome", "campaign"))
+
+
+def _in_years(day: date | None) -> date | None:
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise forms.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    return day

@@ -104,9 +104,12 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         indexes: ClassVar = [
             # Page 1 and any date range: the team's newest first, read in index order, never
-            # sorting the team's rows; with the kind and outcome in it, the summary line counts
-            # a range from the index alone.
-            models.Index(fields=["team", "created_at", "id", "kind", "outcome"], name="entry_team"),
+            # sorting the team's rows; with the kind, outcome and resolution in it, the summary
+            # line counts a range from the index alone.
+            models.Index(
+                fields=["team", "created_at", "id", "kind", "outcome", "resolution"],
+                name="entry_team",
+            ),
             # Each filter reads its own rows newest first, however rare they are.
             models.Index(fields=["account", "created_at", "id"], name="entry_account"),
             models.Index(fields=["actor", "team", "created_at", "id"], name="entry_actor"),

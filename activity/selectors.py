@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from activity.models import Entry, Kind, Outcome
+from activity.models import Entry, Kind, Outcome, Resolution
 from postpress_dashboard.teams.models import Team
 
 
@@ -23,6 +23,8 @@ class ActivityFilter:
     kind: str = ""
     outcome: str = ""
     campaign_id: int | None = None
+    # Settings changes (the key's last four, base URLs, invite notes) are for admins only.
+    settings_hidden: bool = False
 
 
 def team_entries(team: Team, only: ActivityFilter | None = None) -> QuerySet[Entry]:
@@ -43,6 +45,8 @@ def team_entries(team: Team, only: ActivityFilter | None = None) -> QuerySet[Ent
         entries = entries.filter(outcome=only.outcome)
     if only.campaign_id is not None:
         entries = entries.filter(campaign_id=only.campaign_id)
+    if only.settings_hidden:
+        entries = entries.exclude(kind=Kind.SETTINGS)
     return entries.order_by("-created_at", "-id")
 
 
@@ -124,6 +128,13 @@ _COUNTED: dict[str, tuple[str, str]] = {
 }
 
 
+_RESOLVED_OUTCOME = {
+    Resolution.WENT_THROUGH: Outcome.OK,
+    Resolution.DID_NOT: Outcome.FAILED,
+    Resolution.TRIED_AGAIN: "",
+}
+
+
 @dataclass(frozen=True)
 class Summary:
     succeeded: dict[str, int]  # by kind
@@ -153,14 +164,22 @@ class Summary:
 def activity_summary(team: Team, only: ActivityFilter) -> Summary:
     """The filter's counts in one aggregate query (read from the team index for a date
     range: it holds the kind and the outcome)."""
-    counts = team_entries(team, only).order_by().values("kind", "outcome").annotate(n=Count("*"))
+    counts = (
+        team_entries(team, only)
+        .order_by()
+        .values("kind", "outcome", "resolution")
+        .annotate(n=Count("*"))
+    )
     succeeded: dict[str, int] = {}
     failed = unconfirmed = 0
     for row in counts:
-        if row["outcome"] == Outcome.FAILED:
+        # A write a person resolved counts as what they found; one they tried again counts
+        # through the new attempt's own entry.
+        outcome = _RESOLVED_OUTCOME.get(row["resolution"], row["outcome"])
+        if outcome == Outcome.FAILED:
             failed += row["n"]
-        elif row["outcome"] == Outcome.UNCONFIRMED:
+        elif outcome == Outcome.UNCONFIRMED:
             unconfirmed += row["n"]
-        else:
+        elif outcome == Outcome.OK:
             succeeded[row["kind"]] = succeeded.get(row["kind"], 0) + row["n"]
     return Summary(succeeded, failed, unconfirmed)

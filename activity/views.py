@@ -78,7 +78,11 @@ class ActivityRow:
         entry = self.entry
         if entry.actor is not None:
             return str(entry.actor.get_username())
-        return "the dashboard" if entry.kind != Kind.SETTINGS else "command line"
+        if entry.kind == Kind.SETTINGS:
+            return "command line"
+        # A campaign acts by itself; anything else was done by someone since removed.
+        by_campaign = entry.kind == Kind.CAMPAIGN or entry.campaign_id is not None
+        return "the dashboard" if by_campaign else "a former member"
 
     @property
     def outcome_words(self) -> str:
@@ -97,10 +101,11 @@ class ActivityRow:
 
 def _filter_from(request: TeamRequest) -> tuple[ActivityFilterForm, ActivityFilter, tzinfo]:
     """The request's filter; a refused one shows everything (the form says what was wrong)."""
-    form = ActivityFilterForm(request.GET, team=request.team)
+    admin = request.membership.is_admin
+    form = ActivityFilterForm(request.GET, team=request.team, settings_visible=admin)
     if form.is_valid():
         return form, form.activity_filter(timezone.now()), form.cleaned_data["tz"]
-    return form, ActivityFilter(), ZoneInfo("UTC")
+    return form, ActivityFilter(settings_hidden=not admin), ZoneInfo("UTC")
 
 
 @require_GET

@@ -68,6 +68,8 @@ FILES_AGAIN = (
     "Files are not kept when the form comes back: choose them again before starting the chat."
 )
 FILES_KEPT = "The files you chose are still selected: correct the form and start the chat again."
+# After a start that may have gone through: nothing to correct, and no invitation to try again.
+FILES_STILL_SELECTED = "The files you chose are still selected."
 FILES_REFUSED = "Choose the refused files again: the others are still selected."
 FILES_DROPPED = "The files were not kept: choose them again before starting the chat."
 SUBMISSION_PURPOSE = "chats.new.submission"
@@ -317,6 +319,7 @@ class ChatStartForm(forms.Form):
         self.selected_account = account
         self.upload_problem = upload_problem
         self.files_refused = False  # set when the API refused the files without saying which
+        self.start_unconfirmed = False  # set when the chat may have started
         if account is not None:
             self.initial.setdefault("account", account.pk)
         apis = rules.linkedin_apis_of(account) if account else []
@@ -393,7 +396,7 @@ class ChatStartForm(forms.Form):
             return FILES_DROPPED
         if any(self.has_error(name) for name in FILE_FIELDS):
             return FILES_REFUSED
-        return FILES_KEPT
+        return FILES_STILL_SELECTED if self.start_unconfirmed else FILES_KEPT
 
     # --- validation --------------------------------------------------------------------------
 

@@ -46,6 +46,9 @@ PREVIEW_PARTIAL = "chats/new.html#message-preview"
 # What a link may fill in, e.g. the inbox's "Message" (?account=&recipients=&invitation_id=).
 PREFILLED = ("recipients", "subject", "message", "linkedin_api", "invitation_id")
 UNSUPPORTED_MEDIA = "errors/unsupported_media_type"
+# Refusals of the files as a whole: none is kept for the next try (sending the same again would
+# be refused again).
+FILES_TOO_BIG_OR_UNSUPPORTED = (UNSUPPORTED_MEDIA, "errors/content_too_large")
 
 
 def _account(team: Team, raw: str | None) -> LinkedAccount | None:
@@ -94,7 +97,7 @@ def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
     # Words for the form as it is: one without an InMail box never says to use or drop InMail.
     action = "chat" if "inmail" in shown else "chat:no-inmail"
     message = error.message_for(action, account_label=form.cleaned_data["account"].label)
-    if error.error_type == UNSUPPORTED_MEDIA:
+    if error.error_type in FILES_TOO_BIG_OR_UNSUPPORTED and form.had_files:
         form.files_refused = True  # none is kept for the next try: which one is unknown
         # The provider does not say which file: every single-file field that carried one, and
         # the top for (follow-up) attachments.
@@ -167,6 +170,7 @@ def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpRespons
         form.add_error(None, str(refused))
     except WriteUnconfirmed as unconfirmed:
         # Never the field errors of a refusal: it may have started. Activity lists it.
+        form.start_unconfirmed = True
         form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_ACTIVITY}")
     except PostpressError as error:
         _place_api_error(form, error)

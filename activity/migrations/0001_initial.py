@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name_plural': 'entries',
                 'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['team', 'created_at', 'id', 'kind', 'outcome'], name='entry_team'), models.Index(fields=['account', 'created_at', 'id'], name='entry_account'), models.Index(fields=['actor', 'team', 'created_at', 'id'], name='entry_actor'), models.Index(fields=['campaign', 'created_at', 'id'], name='entry_campaign'), models.Index(fields=['team', 'kind', 'created_at', 'id'], name='entry_kind'), models.Index(fields=['team', 'outcome', 'created_at', 'id'], name='entry_outcome')],
+                'indexes': [models.Index(fields=['team', 'created_at', 'id', 'kind', 'outcome', 'resolution'], name='entry_team'), models.Index(fields=['account', 'created_at', 'id'], name='entry_account'), models.Index(fields=['actor', 'team', 'created_at', 'id'], name='entry_actor'), models.Index(fields=['campaign', 'created_at', 'id'], name='entry_campaign'), models.Index(fields=['team', 'kind', 'created_at', 'id'], name='entry_kind'), models.Index(fields=['team', 'outcome', 'created_at', 'id'], name='entry_outcome')],
             },
         ),
     ]

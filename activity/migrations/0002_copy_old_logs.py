@@ -60,7 +60,10 @@ def copy_old_logs(apps: Any, schema_editor: Any) -> None:
         names = {
             (listed["account_id"], listed["invitation_id"]): listed["inviter_name"]
             for listed in ListedInvitation.objects.using(db)
-            .filter(invitation_id__in={row.target for row in decided})
+            .filter(  # by the (account, invitation_id) unique index
+                account_id__in={row.account_id for row in decided},
+                invitation_id__in={row.target for row in decided},
+            )
             .values("account_id", "invitation_id", "inviter_name")
         }
         sent_campaigns = dict(
@@ -68,15 +71,19 @@ def copy_old_logs(apps: Any, schema_editor: Any) -> None:
             .filter(sent_id__in={row.sent_id for row in batch if row.sent_id})
             .values_list("sent_id", "campaign_id")
         )
+        campaign_chats = [
+            row for row in batch if row.kind == "chat" and row.detail.startswith("Campaign ")
+        ]
         chat_campaigns = {
             (account_id, recipient_id): campaign_id
             for account_id, recipient_id, campaign_id in Recipient.objects.using(db)
             .filter(
-                recipient_id__in={row.target for row in batch if row.kind == "chat"},
+                campaign__account_id__in={row.account_id for row in campaign_chats},
+                recipient_id__in={row.target for row in campaign_chats},
                 campaign__kind="messages",
             )
             .values_list("campaign__account_id", "recipient_id", "campaign_id")
-        }
+        } if campaign_chats else {}
 
         def campaign_of(row: Any) -> int | None:
             if row.kind == "campaign":
@@ -117,5 +124,7 @@ class Migration(migrations.Migration):
         ("teams", "0005_membership_last_inbox_account"),
     ]
 
-    # Back to the old tables is not supported: the copy is kept (the new table goes with 0001).
+    # Back to the old tables is not supported: going back recreates them empty (teams 0006 and
+    # invitations 0008 reversed) and the log goes with activity 0001; restore a backup instead
+    # (docs/activity.md).
     operations = [migrations.RunPython(copy_old_logs, migrations.RunPython.noop, elidable=True)]

@@ -159,8 +159,8 @@
 
   function send(decision) {
     const cell = document.getElementById(decision.cellId);
-    if (!cell) {
-      pump();
+    if (!cell || !cell.hasAttribute("data-pending")) {
+      pump(); // gone, or answered meanwhile (a bulk answer swapped it): nothing to send
       return;
     }
     inFlight += 1;
@@ -304,6 +304,11 @@
       return;
     }
     if (!SHORTCUTS.has(event.key) || document.querySelector("dialog[open]")) {
+      return;
+    }
+    // A held key repeats: moving may, deciding (and selecting) may not, one person a press.
+    if (event.repeat && event.key !== "j" && event.key !== "k") {
+      event.preventDefault();
       return;
     }
     if (target instanceof Element && target.closest(TYPING)) {

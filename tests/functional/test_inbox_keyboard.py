@@ -163,6 +163,25 @@ def test_six_d_presses_60_ms_apart_decline_six_people(
     expect(page.locator(f"#{ids[FIRST_PLAIN_ROW + 6]}")).to_be_focused()
 
 
+def test_a_held_key_decides_once_and_its_repeats_decide_nobody_else(
+    page: Page, dashboard: Dashboard, handled: Handled
+) -> None:
+    open_inbox(page, dashboard)
+    ids = row_ids(page)[FIRST_PLAIN_ROW : FIRST_PLAIN_ROW + 3]
+    focus_row(page, ids[0])
+
+    for _ in range(5):  # the first keydown, then four repeats (Playwright sets event.repeat)
+        page.keyboard.down("d")
+    page.keyboard.up("d")
+    wait_until_settled(page)
+
+    assert handled.calls == [(invitation_id(ids[0]), "decline")]
+    assert outcome_of(page, ids[0]) == "Declined"
+    expect(
+        page.locator(f"#{ids[1]}-decision").get_by_role("button", name="Decline")
+    ).to_be_enabled()
+
+
 def test_keys_pressed_during_requests_apply_in_order_to_the_rows_they_were_meant_for(
     page: Page, dashboard: Dashboard, handled: Handled
 ) -> None:
@@ -294,7 +313,7 @@ def test_a_decision_without_a_usable_answer_gives_the_row_its_buttons_back(
 
     cell = page.locator(f"#{ids[0]}-decision")
     expect(cell.locator("[data-outcome]")).to_have_text(
-        "The request did not go through. Reload the page and try again."
+        "No answer came. Reload the page to see whether it went through before trying again."
     )
     expect(cell.get_by_role("button", name="Decline")).to_be_enabled()
     expect(page.locator(f"#{ids[0]} [data-row-select]")).to_be_enabled()

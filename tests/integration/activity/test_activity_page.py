@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from activity.models import Entry, Kind, Outcome
+from activity.models import Entry, Kind, Outcome, Resolution
 from campaigns.models import Campaign, CampaignKind
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
@@ -233,11 +233,31 @@ def test_through_htmx_a_refused_filter_comes_back_as_200_to_be_swapped(
     assert "HX-Request" in response["Vary"]
 
 
+@pytest.mark.parametrize(
+    "tz", ["Mars/Olympus", "America", "a" * 300, "../../etc/passwd", "/etc/localtime"]
+)
+@pytest.mark.parametrize("path", [ACTIVITY, "/activity/export.csv"])
 def test_an_unknown_timezone_falls_back_to_utc(
-    alice_client: Client, linkedin_account: LinkedAccount
+    alice_client: Client, linkedin_account: LinkedAccount, tz: str, path: str
 ) -> None:
-    response = alice_client.get(ACTIVITY, {"when": "today", "tz": "Mars/Olympus"})
+    response = alice_client.get(path, {"when": "today", "tz": tz})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"when": "custom", "until": "9999-12-31"},
+        {"when": "custom", "since": "0001-01-01", "tz": "Pacific/Auckland"},
+        {"since": "1999-12-31"},
+    ],
+)
+def test_a_date_out_of_range_is_refused_in_words(
+    alice_client: Client, linkedin_account: LinkedAccount, query: dict[str, str]
+) -> None:
+    response = alice_client.get(ACTIVITY, query)
+    assert response.status_code == 400
+    assert "Choose a date between 2000 and 9998." in response.content.decode()
 
 
 # --- the summary line ------------------------------------------------------------------------
@@ -268,6 +288,39 @@ def test_the_summary_counts_the_filter_in_words(
     assert (
         "<strong>Last 7 days, for this filter:</strong> 3 invitations sent; 1 failed." in narrowed
     )
+
+
+@pytest.mark.usefixtures("clean_log")
+def test_a_resolved_write_counts_as_what_the_person_found(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    found = [Resolution.WENT_THROUGH, Resolution.DID_NOT, Resolution.TRIED_AGAIN, ""]
+    for number, resolution in enumerate(found):
+        written = entry(linkedin_account, Kind.SEND, f"ACo{number}", outcome=Outcome.UNCONFIRMED)
+        Entry.objects.filter(pk=written.pk).update(resolution=resolution)
+    entry(linkedin_account, Kind.SEND, "ACo-again")  # the attempt that was tried again
+    page = alice_client.get(ACTIVITY, {"when": "today", "tz": "UTC"}).content.decode()
+    assert "<strong>Today:</strong> 2 invitations sent; 1 failed, 1 may have gone through." in page
+
+
+def test_members_see_no_settings_changes_on_the_page_nor_in_the_export(
+    bob_client: Client, alice: User, team: Team, linkedin_account: LinkedAccount
+) -> None:
+    team_services.team_set_api_key(team=team, api_key="sk_live_abcd9876", actor=None)
+    entry(linkedin_account, Kind.ACCEPT, "inv_seen")
+    for query in ({}, {"kind": "settings"}):
+        page = bob_client.get(ACTIVITY, query).content.decode()
+        assert "inv_seen" in targets(page) or query
+        assert "9876" not in page and "API key" not in page
+    export = b"".join(bob_client.get("/activity/export.csv").streaming_content).decode()
+    assert "inv_seen" in export and "9876" not in export
+    assert 'value="settings"' not in bob_client.get(ACTIVITY).content.decode()
+    # An admin sees them, on the page and in the export.
+    alice_client = Client()
+    alice_client.force_login(alice)
+    assert "9876" in alice_client.get(ACTIVITY, {"kind": "settings"}).content.decode()
+    admin_export = alice_client.get("/activity/export.csv").streaming_content
+    assert "9876" in b"".join(admin_export).decode()
 
 
 @pytest.mark.usefixtures("clean_log")
@@ -361,3 +414,14 @@ def test_a_send_that_failed_at_the_api_shows_up_as_a_failure(
     page = alice_client.get(ACTIVITY, {"outcome": "failed"}).content.decode()
     assert targets(page) == ["ACo-again"]
     assert "This person was already invited recently." in page
+
+
+def test_the_old_events_resolve_address_is_gone(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    # The move to one log renumbered the entries: an old page's form must not resolve another.
+    unconfirmed = entry(linkedin_account, Kind.SEND, "ACo1", outcome=Outcome.UNCONFIRMED)
+    old = alice_client.post(f"/activity/{unconfirmed.pk}/resolve/", {"resolution": "did_not"})
+    assert old.status_code == 404
+    unconfirmed.refresh_from_db()
+    assert unconfirmed.resolution == ""

@@ -18,7 +18,14 @@ from django.test.utils import override_settings
 from django.utils.html import escape
 
 from activity.models import Entry, Kind, Outcome
-from chats.forms import FILES_AGAIN, FILES_DROPPED, FILES_KEPT, FILES_REFUSED, NOTHING_TO_SEND
+from chats.forms import (
+    FILES_AGAIN,
+    FILES_DROPPED,
+    FILES_KEPT,
+    FILES_REFUSED,
+    FILES_STILL_SELECTED,
+    NOTHING_TO_SEND,
+)
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -1357,10 +1364,14 @@ def test_after_an_upload_stopped_at_a_cap_no_file_is_kept(
 
 
 @responses.activate
-def test_files_the_api_refused_as_unsupported_are_not_kept(
-    alice_client: Client, instagram_account: LinkedAccount
+@pytest.mark.parametrize(
+    ("error_type", "status"),
+    [("errors/unsupported_media_type", 415), ("errors/content_too_large", 400)],
+)
+def test_files_the_api_refused_as_unsupported_or_too_large_are_not_kept(
+    alice_client: Client, instagram_account: LinkedAccount, error_type: str, status: int
 ) -> None:
-    stub_error("errors/unsupported_media_type", 415)
+    stub_error(error_type, status)
     page = alice_client.post(
         NEW,
         {
@@ -1386,3 +1397,23 @@ def test_without_javascript_the_note_says_to_choose_the_files_again(
         attachments=[upload("photo.png", PNG)],
     ).content.decode()
     assert escape(FILES_AGAIN) in page and escape(FILES_KEPT) not in page
+
+
+@responses.activate
+def test_after_a_start_that_may_have_gone_through_the_note_asks_for_no_correction(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    responses.post(CHATS_URL, body="<html>Bad gateway</html>", status=502)
+    page = alice_client.post(
+        NEW,
+        {
+            "account": linkedin_account.pk,
+            "recipients": "ACoAAB-jordan",
+            "message": "Hi",
+            "linkedin_api": "classic",
+            "attachments": [upload("photo.png", PNG)],
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert len(responses.calls) == 1
+    assert escape(FILES_STILL_SELECTED) in page and escape(FILES_KEPT) not in page

@@ -14,7 +14,7 @@ HTMX = {"HX-Request": "true"}
     "path",
     [
         f"/invitations/sent/{HUGE}/withdraw/",
-        f"/activity/{HUGE}/resolve/",
+        f"/activity/entries/{HUGE}/resolve/",
         f"/inbox/{HUGE}/bulk/",
         f"/settings/accounts/{HUGE}/test/",
         f"/settings/members/{HUGE}/remove/",

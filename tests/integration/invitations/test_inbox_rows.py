@@ -6,8 +6,9 @@ import re
 import pytest
 import responses
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
-from pytest_django import DjangoAssertNumQueries
+from django.test.utils import CaptureQueriesContext
 
 from invitations.models import DecisionState, InvitationDecision
 from postpress_dashboard.teams import services as team_services
@@ -196,18 +197,20 @@ def test_opening_the_account_already_remembered_writes_nothing(
     alice: User,
     team: Team,
     instagram_account: LinkedAccount,
-    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     stub_list([invitation(1, provider="INSTAGRAM")])
     url = f"{INBOX}?account={instagram_account.pk}&size=25"
     alice_client.get(url)
     alice_client.get(url)  # the session and the listing settled
-    with django_assert_num_queries(6) as same:
+    # 6 with database sessions, 5 with sessions in the cache (CI's PostgreSQL pass).
+    with CaptureQueriesContext(connection) as same:
         alice_client.get(url)
+    assert len(same) <= 6
     assert not any(query["sql"].startswith("UPDATE") for query in same.captured_queries)
     Membership.objects.filter(user=alice, team=team).update(last_inbox_account=None)
-    with django_assert_num_queries(7) as changed:
+    with CaptureQueriesContext(connection) as changed:
         alice_client.get(url)
+    assert len(changed) == len(same) + 1
     updates = [q["sql"] for q in changed.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1 and "teams_membership" in updates[0]
 

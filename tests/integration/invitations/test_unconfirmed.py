@@ -161,9 +161,9 @@ def test_an_unconfirmed_send_is_listed_and_resolved_by_a_person(
     activity = alice_client.get(ACTIVITY).content.decode()
     for page in (sent_page, activity):
         assert "may have been sent: check on the provider before trying again" in page.lower()
-        assert f'action="/activity/{event.pk}/resolve/"' in page
+        assert f'action="/activity/entries/{event.pk}/resolve/"' in page
 
-    alice_client.post(f"/activity/{event.pk}/resolve/", {"resolution": Resolution.DID_NOT})
+    alice_client.post(f"/activity/entries/{event.pk}/resolve/", {"resolution": Resolution.DID_NOT})
 
     assert SentInvitation.objects.get().status == SentStatus.NOT_SENT
     event.refresh_from_db()
@@ -183,7 +183,7 @@ def test_an_unconfirmed_send_marked_as_sent_stays_counted_and_is_resolved_once(
     responses.post(SEND_URL, body=requests.ReadTimeout("read timed out"))
     send_form(alice_client, linkedin_account, "ACo-lost", token_for(alice_client, linkedin_account))
     event = Entry.objects.exclude(kind="settings").get()
-    url = f"/activity/{event.pk}/resolve/"
+    url = f"/activity/entries/{event.pk}/resolve/"
 
     alice_client.post(url, {"resolution": Resolution.WENT_THROUGH})
     second = alice_client.post(url, {"resolution": Resolution.DID_NOT}, follow=True)
@@ -206,7 +206,9 @@ def test_another_team_cannot_resolve_an_unconfirmed_write(
     )
     outsider = Client()
     outsider.force_login(charlie)
-    response = outsider.post(f"/activity/{event.pk}/resolve/", {"resolution": "went_through"})
+    response = outsider.post(
+        f"/activity/entries/{event.pk}/resolve/", {"resolution": "went_through"}
+    )
     assert response.status_code == 404
     event.refresh_from_db()
     assert event.resolution == ""
@@ -311,7 +313,9 @@ def test_a_withdraw_whose_answer_is_lost_is_unconfirmed_until_resolved(
     assert row.status == SentStatus.WITHDRAW_UNCONFIRMED
     assert "may have been withdrawn: check on the provider" in fragment
     event = Entry.objects.exclude(kind="settings").get(outcome=Outcome.UNCONFIRMED)
-    alice_client.post(f"/activity/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH})
+    alice_client.post(
+        f"/activity/entries/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH}
+    )
     row.refresh_from_db()
     assert row.status == SentStatus.WITHDRAWN
     assert row.withdrawn_at is not None
@@ -364,7 +368,9 @@ def test_an_accept_whose_answer_is_lost_is_unconfirmed_and_not_repeated(
     assert "Try to accept again" in fragment  # a person who has checked may
     event = Entry.objects.exclude(kind="settings").get()
     assert event.outcome == Outcome.UNCONFIRMED
-    alice_client.post(f"/activity/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH})
+    alice_client.post(
+        f"/activity/entries/{event.pk}/resolve/", {"resolution": Resolution.WENT_THROUGH}
+    )
     decision.refresh_from_db()
     assert decision.state == DecisionState.DONE
 
@@ -418,7 +424,7 @@ def test_a_withdraw_whose_request_died_mid_call_becomes_unconfirmed_with_its_ent
         Outcome.UNCONFIRMED,
         row.pk,
     )
-    assert f'action="/activity/{event.pk}/resolve/"' in fragment
+    assert f'action="/activity/entries/{event.pk}/resolve/"' in fragment
 
 
 def test_a_decision_whose_request_died_mid_call_becomes_unconfirmed_with_its_entry(
