@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from invitations import selectors, services
+from invitations.bulk import Stopped
 from invitations.forms import (
     FIELD_FOR_SEND_ERROR,
     BulkWithdrawForm,
@@ -373,7 +374,9 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
         .filter(pk__in=ids)
         .select_related("account__team")
     )
-    tried, not_tried = services.invitations_bulk_withdraw(invitations=shown, actor=request.user)
+    tried, not_tried, stopped = services.invitations_bulk_withdraw(
+        invitations=shown, actor=request.user
+    )
     outcomes = [(withdrawal.sent, _withdraw_outcome(withdrawal)) for withdrawal in tried]
     withdrawn = sum(outcome.level == "success" for _, outcome in outcomes)
     # Recipients by message and level, so a shared cause reads once.
@@ -393,7 +396,13 @@ def invitations_bulk_withdraw(request: TeamRequest) -> HttpResponse:
         messages.warning(request, f"{', '.join(recipients)}: {message}")
     for message, recipients in failures.items():
         messages.error(request, f"Not withdrawn ({', '.join(recipients)}): {message}")
-    if not_tried:
+    if not_tried and stopped == Stopped.RATE_LIMITED:
+        messages.warning(
+            request,
+            f"{not_tried} not tried: postpress asked to slow down, so no more were sent. They "
+            "are still pending: wait a moment, then withdraw all shown again to try them.",
+        )
+    elif not_tried:
         messages.warning(
             request,
             f"{not_tried} not tried in time: they are still pending. Withdraw all shown again "

@@ -2,7 +2,7 @@
 (activity.services.activity_record)."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from activity.models import Entry, Kind, Outcome, Resolution
 from activity.services import activity_record, db_text, is_unconfirmed
+from invitations.bulk import PendingCall, Stopped, asks_to_slow_down, run_bounded
 from invitations.models import (
     FREE_OF_CAPS,
     DecisionState,
@@ -38,7 +39,13 @@ from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
-from postpress_dashboard.postpress.schemas import InvitationAction, Provider, ReceivedInvitation
+from postpress_dashboard.postpress.schemas import (
+    InvitationAction,
+    InvitationCanceled,
+    InvitationHandled,
+    Provider,
+    ReceivedInvitation,
+)
 from postpress_dashboard.teams.models import (
     ApiKeyUnavailable,
     LinkedAccount,
@@ -166,6 +173,26 @@ def invitation_decide(
     within: Deadline | None = None,
 ) -> Decision:
     """Accept or decline a received invitation, at most once whatever the number of requests."""
+    claimed = decision_claim(
+        account=account, invitation_id=invitation_id, action=action, actor=actor, within=within
+    )
+    return claimed if isinstance(claimed, Decision) else claimed.now()
+
+
+def decision_claim(
+    *,
+    account: LinkedAccount,
+    invitation_id: str,
+    action: str,
+    actor: Actor,
+    within: Deadline | None = None,
+    listed: "dict[str, ListedInvitation] | None" = None,
+    retry_unconfirmed: bool = True,
+) -> "Decision | ClaimedDecision":
+    """Take the invitation for this request, ready for its call; or the Decision when no call
+    is to be made (refused, handled already). `listed`: the listed copies, read beforehand
+    (a bulk reads them in one query). `retry_unconfirmed`: a person's own retry of a decision
+    that may have gone through; a bulk leaves it for them to check."""
     # Checked before claiming: a claim left in progress would block the invitation for good.
     if not decides_received_invitations(account.provider):
         refusal = f"{account.get_provider_display()} invitations cannot be handled from here."
@@ -174,11 +201,16 @@ def invitation_decide(
         client = account_client(account, within=within)
     except ApiKeyUnavailable as unavailable:
         return Decision(invitation_id, action, None, refusal=api_key_problem(unavailable.state))
-    record, claimed = _claim_decision(account, invitation_id, action, actor)
+    record, claimed = _claim_decision(
+        account, invitation_id, action, actor, retry_unconfirmed=retry_unconfirmed
+    )
     if not claimed:
         return Decision(invitation_id, action, record, already_handled=True)
-    listed = ListedInvitation.objects.filter(account=account, invitation_id=invitation_id).first()
-    if listed is None or (account.provider == ProviderChoice.LINKEDIN and not listed.shared_secret):
+    if listed is None:
+        copy = ListedInvitation.objects.filter(account=account, invitation_id=invitation_id).first()
+    else:
+        copy = listed.get(invitation_id)
+    if copy is None or (account.provider == ProviderChoice.LINKEDIN and not copy.shared_secret):
         record.delete()  # nothing was tried: leave it free for a fresh page
         return Decision(
             invitation_id,
@@ -186,41 +218,68 @@ def invitation_decide(
             None,
             refusal="This invitation is not on a page the dashboard listed. Reload the inbox.",
         )
-    try:
-        handled = client.handle_received_invitation(
-            invitation_id=invitation_id,
-            account_id=account.account_id,
-            provider=Provider(account.provider),
-            action=InvitationAction(action),
-            shared_secret=listed.shared_secret or None,
+    return ClaimedDecision(account, action, actor, record, copy, client)
+
+
+@dataclass(frozen=True)
+class ClaimedDecision(PendingCall[InvitationHandled, Decision]):
+    """A decision this request holds, its call not yet made."""
+
+    account: LinkedAccount
+    action: str
+    actor: Actor
+    record: InvitationDecision
+    listed: ListedInvitation
+    client: PostpressClient
+
+    def call(self) -> InvitationHandled:
+        """The API call alone: no database (a bulk makes it in a pool thread)."""
+        return self.client.handle_received_invitation(
+            invitation_id=self.listed.invitation_id,
+            account_id=self.account.account_id,
+            provider=Provider(self.account.provider),
+            action=InvitationAction(self.action),
+            shared_secret=self.listed.shared_secret or None,
         )
-    except PostpressError as error:
-        # Unconfirmed: a person may try again after checking; it is never repeated by itself.
-        state = DecisionState.UNCONFIRMED if error.unconfirmed else DecisionState.FAILED
-        _finish(record, state, error.error_type)
+
+    def finish(self, answer: Callable[[], InvitationHandled]) -> Decision:
+        account, action, actor, record = self.account, self.action, self.actor, self.record
+        invitation_id, name = self.listed.invitation_id, self.listed.inviter_name
+        try:
+            handled = answer()
+        except PostpressError as error:
+            # Unconfirmed: a person may try again after checking; it is never repeated by
+            # itself.
+            state = DecisionState.UNCONFIRMED if error.unconfirmed else DecisionState.FAILED
+            _finish(record, state, error.error_type)
+            activity_record(
+                account=account,
+                actor=actor,
+                kind=action,
+                target=invitation_id,
+                target_name=name,
+                error=error,
+            )
+            return Decision(invitation_id, action, record, error=error)
+        _finish(record, DecisionState.DONE, "")
         activity_record(
             account=account,
             actor=actor,
             kind=action,
             target=invitation_id,
-            target_name=listed.inviter_name,
-            error=error,
+            target_name=name,
+            detail=f"postpress reports it {handled.status.lower()}",
         )
-        return Decision(invitation_id, action, record, error=error)
-    _finish(record, DecisionState.DONE, "")
-    activity_record(
-        account=account,
-        actor=actor,
-        kind=action,
-        target=invitation_id,
-        target_name=listed.inviter_name,
-        detail=f"postpress reports it {handled.status.lower()}",
-    )
-    return Decision(invitation_id, action, record, handled_status=handled.status)
+        return Decision(invitation_id, action, record, handled_status=handled.status)
 
 
 def _claim_decision(
-    account: LinkedAccount, invitation_id: str, action: str, actor: Actor
+    account: LinkedAccount,
+    invitation_id: str,
+    action: str,
+    actor: Actor,
+    *,
+    retry_unconfirmed: bool = True,
 ) -> tuple[InvitationDecision, bool]:
     """Take the invitation for this request; False when another request has or had it."""
     fields = {"action": action, "state": DecisionState.IN_PROGRESS, "actor": actor}
@@ -237,7 +296,10 @@ def _claim_decision(
     # been told it may have gone through) or one whose worker died mid-call (in progress for
     # far longer than any call may take): whoever flips it first gets it.
     now = timezone.now()
-    retryable = Q(state__in=[DecisionState.FAILED, DecisionState.UNCONFIRMED]) | Q(
+    retried = [DecisionState.FAILED, DecisionState.UNCONFIRMED]
+    if not retry_unconfirmed:
+        retried.remove(DecisionState.UNCONFIRMED)
+    retryable = Q(state__in=retried) | Q(
         state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
     )
     if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
@@ -248,30 +310,45 @@ def _claim_decision(
 
 @dataclass(frozen=True)
 class BulkDecisions:
-    decisions: list[Decision]  # in the order asked, up to the deadline
-    not_tried: int  # the rest: the deadline came first
+    decisions: list[Decision]  # in the order asked, up to the deadline or a rate limit
+    not_tried: int  # the rest: never claimed
+    stopped: Stopped | None = None  # why the rest were not tried
 
 
 def invitations_bulk_decide(
     *, account: LinkedAccount, invitation_ids: list[str], action: str, actor: Actor
 ) -> BulkDecisions:
-    """Decide each, one failure not stopping the rest, all within one deadline
-    (POSTPRESS_BULK_BUDGET): no call starts after it, and none runs past it."""
+    """Decide each, one failure not stopping the rest, with up to POSTPRESS_BULK_IN_FLIGHT
+    calls at once (invitations/bulk.py), all within one deadline (POSTPRESS_BULK_BUDGET): no
+    call starts after it, none runs past it, and none starts after an answer asking to slow
+    down. Each is claimed, and its outcome recorded, in this thread; a decision that may
+    have gone through (unconfirmed) is left for a person to check, never tried again here."""
     deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
-    decisions: list[Decision] = []
-    for invitation_id in invitation_ids:
-        if deadline.passed:
-            break
-        decisions.append(
-            invitation_decide(
-                account=account,
-                invitation_id=invitation_id,
-                action=action,
-                actor=actor,
-                within=deadline,
-            )
+    listed = {
+        copy.invitation_id: copy
+        for copy in ListedInvitation.objects.filter(
+            account=account, invitation_id__in=invitation_ids
         )
-    return BulkDecisions(decisions, not_tried=len(invitation_ids) - len(decisions))
+    }
+
+    def claim(invitation_id: str) -> Decision | ClaimedDecision:
+        return decision_claim(
+            account=account,
+            invitation_id=invitation_id,
+            action=action,
+            actor=actor,
+            within=deadline,
+            listed=listed,
+            retry_unconfirmed=False,
+        )
+
+    run = run_bounded(
+        invitation_ids,
+        claim=claim,
+        deadline=deadline,
+        slows_down=lambda decision: asks_to_slow_down(decision.error),
+    )
+    return BulkDecisions(run.outcomes, not_tried=run.not_tried, stopped=run.stopped)
 
 
 def _earlier_attempts_superseded(
@@ -566,6 +643,21 @@ def invitation_withdraw(
     the invitation id it gave) or WriteUnconfirmed (the answer was lost: it may have been
     withdrawn).
     """
+    claimed = withdrawal_claim(sent=sent, actor=actor, within=within, provider_id=provider_id)
+    if claimed is None:
+        return False
+    outcome = claimed.now()
+    if outcome.error is not None:
+        raise outcome.error
+    return True
+
+
+def withdrawal_claim(
+    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None, provider_id: str = ""
+) -> "ClaimedWithdrawal | None":
+    """Take a pending sent invitation for this request (status WITHDRAWING), ready for its
+    call; None when it is not pending (`sent` then holds its current state). Raises as
+    invitation_withdraw does before any call."""
     account = sent.account
     by_provider_id = withdraws_by_provider_id(account.provider)
     path_id = provider_id.strip() if by_provider_id else sent.invitation_id
@@ -586,31 +678,61 @@ def invitation_withdraw(
     taken = candidates.update(status=SentStatus.WITHDRAWING, status_at=now)
     if not taken:
         sent.refresh_from_db()
-        return False
+        return None
     detail = f"provider_id {path_id}" if by_provider_id else ""
     try:
-        account_client(account, within=within).cancel_invitation(
-            invitation_id=path_id, account_id=account.account_id
-        )
-    except Exception as error:
+        client = account_client(account, within=within)
+    except ApiKeyUnavailable as error:
         _withdraw_failed(sent, error, actor, by_provider_id=by_provider_id, detail=detail)
         raise
-    SentInvitation.objects.filter(pk=sent.pk).update(
-        status=SentStatus.WITHDRAWN,
-        status_at=timezone.now(),
-        withdrawn_at=timezone.now(),
-        withdrawn_by=actor if actor and actor.pk else None,
-    )
-    sent.refresh_from_db()
-    activity_record(
-        account=account,
-        actor=actor,
-        kind=Kind.WITHDRAW,
-        target=sent.recipient_id,
-        detail=detail,
-        sent=sent,
-    )
-    return True
+    return ClaimedWithdrawal(sent, actor, client, path_id, by_provider_id, detail)
+
+
+@dataclass(frozen=True)
+class ClaimedWithdrawal(PendingCall[InvitationCanceled, "Withdrawal"]):
+    """A withdraw this request holds (WITHDRAWING), its call not yet made."""
+
+    sent: SentInvitation
+    actor: Actor
+    client: PostpressClient
+    path_id: str
+    by_provider_id: bool
+    detail: str
+
+    def call(self) -> InvitationCanceled:
+        """The API call alone: no database (a bulk makes it in a pool thread)."""
+        return self.client.cancel_invitation(
+            invitation_id=self.path_id, account_id=self.sent.account.account_id
+        )
+
+    def finish(self, answer: Callable[[], InvitationCanceled]) -> "Withdrawal":
+        sent, actor = self.sent, self.actor
+        try:
+            answer()
+        except Exception as error:
+            try:
+                _withdraw_failed(
+                    sent, error, actor, by_provider_id=self.by_provider_id, detail=self.detail
+                )
+            except WriteUnconfirmed as unconfirmed:  # anything but a refusal
+                return Withdrawal(sent, error=unconfirmed)
+            return Withdrawal(sent, error=error)
+        SentInvitation.objects.filter(pk=sent.pk).update(
+            status=SentStatus.WITHDRAWN,
+            status_at=timezone.now(),
+            withdrawn_at=timezone.now(),
+            withdrawn_by=actor if actor and actor.pk else None,
+        )
+        sent.refresh_from_db()
+        activity_record(
+            account=sent.account,
+            actor=actor,
+            kind=Kind.WITHDRAW,
+            target=sent.recipient_id,
+            detail=self.detail,
+            sent=sent,
+        )
+        return Withdrawal(sent, withdrawn=True)
 
 
 def _check_provider_id(given: str) -> None:
@@ -706,19 +828,28 @@ def invitation_withdrawal(
 
 def invitations_bulk_withdraw(
     *, invitations: Iterable[SentInvitation], actor: Actor
-) -> tuple[list[Withdrawal], int]:
-    """Withdraw each within one deadline (POSTPRESS_BULK_BUDGET). Returns what was tried and
-    how many were not: the deadline came first. An Instagram invitation needs its user's
+) -> tuple[list[Withdrawal], int, Stopped | None]:
+    """Withdraw each, with up to POSTPRESS_BULK_IN_FLIGHT calls at once (invitations/bulk.py),
+    within one deadline (POSTPRESS_BULK_BUDGET). Returns what was tried, how many were not,
+    and why not: the deadline came first, or an answer asked to slow down. Each is claimed,
+    and its outcome recorded, in this thread. An Instagram invitation needs its user's
     provider_id, which a bulk withdraw does not have: it is refused without a call."""
     deadline = Deadline(settings.POSTPRESS_BULK_BUDGET)
-    tried: list[Withdrawal] = []
-    not_tried = 0
-    for sent in invitations:
-        if deadline.passed:
-            not_tried += 1
-        else:
-            tried.append(invitation_withdrawal(sent=sent, actor=actor, within=deadline))
-    return tried, not_tried
+
+    def claim(sent: SentInvitation) -> Withdrawal | ClaimedWithdrawal:
+        try:
+            claimed = withdrawal_claim(sent=sent, actor=actor, within=deadline)
+        except (InvitationRefused, ApiKeyUnavailable) as error:
+            return Withdrawal(sent, error=error)
+        return Withdrawal(sent) if claimed is None else claimed
+
+    run = run_bounded(
+        list(invitations),
+        claim=claim,
+        deadline=deadline,
+        slows_down=lambda withdrawal: asks_to_slow_down(withdrawal.error),
+    )
+    return run.outcomes, run.not_tried, run.stopped
 
 
 # --- resolving unconfirmed writes ------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from invitations import selectors, services
+from invitations.bulk import Stopped
 from invitations.models import Action, DecisionState, InvitationDecision
 from invitations.rules import decides_received_invitations
 from postpress_dashboard.http import TeamRequest, posted_next_url
@@ -416,14 +417,35 @@ def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
             f" {unconfirmed} may have been {past.lower()}: see "
             f"{'its row' if unconfirmed == 1 else 'their rows'}."
         )
-    if failed := len(decisions) - done - unconfirmed:
+    # Unconfirmed by an earlier attempt: a bulk leaves them for a person to check.
+    left = sum(_left_unconfirmed(decision) for decision in decisions)
+    if left:
+        summary += (
+            f" {left} may have gone through on an earlier attempt and "
+            f"{'was' if left == 1 else 'were'} not sent again: check "
+            f"{'its row' if left == 1 else 'their rows'}."
+        )
+    if failed := len(decisions) - done - unconfirmed - left:
         summary += f" {failed} could not be {past.lower()}."
     if not_tried := bulk.not_tried:
-        summary += (
-            f" {not_tried} {'was' if not_tried == 1 else 'were'} not tried in time: try "
-            f"{'it' if not_tried == 1 else 'them'} again."
-        )
+        were, them = ("was", "it") if not_tried == 1 else ("were", "them")
+        if bulk.stopped == Stopped.RATE_LIMITED:
+            summary += (
+                f" {not_tried} {were} not tried: postpress asked to slow down, so no more "
+                f"were sent. Wait a moment, then try {them} again."
+            )
+        else:
+            summary += f" {not_tried} {were} not tried in time: try {them} again."
     return summary
+
+
+def _left_unconfirmed(decision: services.Decision) -> bool:
+    record = decision.record
+    return (
+        decision.already_handled
+        and record is not None
+        and record.state == DecisionState.UNCONFIRMED
+    )
 
 
 def compact_age(elapsed: timedelta) -> str:

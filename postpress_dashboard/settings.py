@@ -250,6 +250,9 @@ if POSTPRESS_MULTIPART_ARRAYS not in ("brackets-for-attendees", "brackets", "rep
 # Bulk accept/decline and bulk withdraw, all their calls together: rows not tried by then come
 # back "not tried, try again" instead of holding the page.
 POSTPRESS_BULK_BUDGET = env.float("POSTPRESS_BULK_BUDGET", default=25.0)
+# How many of one bulk request's calls may be in flight at once (invitations/bulk.py); none
+# starts after an answer asking to slow down.
+POSTPRESS_BULK_IN_FLIGHT = env.int("POSTPRESS_BULK_IN_FLIGHT", default=4)
 
 # Chat uploads, checked while the upload streams in. The defaults let a 200 MB video through.
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)

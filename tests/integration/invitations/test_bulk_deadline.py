@@ -1,8 +1,12 @@
 """Bulk work has one overall deadline (F10): a hanging postpress cannot hold a bulk request for
-a minute; the rows not tried in time come back "not tried, try again"."""
+a minute; the rows not tried in time come back "not tried, try again".
+
+Calls run a few at a time (POSTPRESS_BULK_IN_FLIGHT, 4 here): the first four start together and
+the fake clock passes the deadline while they are in flight, so no fifth one starts."""
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,13 +15,22 @@ import responses
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from invitations.models import ListedInvitation, SentInvitation, SentStatus
+from invitations.models import (
+    InvitationDecision,
+    ListedInvitation,
+    SentInvitation,
+    SentStatus,
+)
 from postpress_dashboard.core import api
 from postpress_dashboard.teams.models import LinkedAccount
 from tests.conftest import API_BASE_URL
 
-SECONDS_PER_CALL = 10.0  # what each call of a slow postpress takes, on the fake clock
+SECONDS_IN_FLIGHT = 30.0  # what the first calls of a slow postpress take, on the fake clock
+IN_FLIGHT = 4
 HTMX = {"HX-Request": "true"}
+# A bounded wait for the calls in flight to meet: a fifth call, which must not start, would
+# find no one to meet and fail the test after it.
+MEET_WITHIN = 5.0
 
 
 class FakeClock:
@@ -31,14 +44,22 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[FakeClock]:
     settings.POSTPRESS_BULK_BUDGET = 25.0
+    settings.POSTPRESS_BULK_IN_FLIGHT = IN_FLIGHT
     fake = FakeClock()
     monkeypatch.setattr(api, "now", fake)
     yield fake
 
 
 def slow(clock: FakeClock, body: dict[str, Any]) -> Any:
+    """Each call waits for the others in flight; once all four are, 30 s have passed."""
+
+    def thirty_seconds_later() -> None:
+        clock.now += SECONDS_IN_FLIGHT
+
+    in_flight = threading.Barrier(IN_FLIGHT, action=thirty_seconds_later, timeout=MEET_WITHIN)
+
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
-        clock.now += SECONDS_PER_CALL
+        in_flight.wait()
         return 200, {"content-type": "application/json"}, json.dumps(body)
 
     return answer
@@ -65,11 +86,13 @@ def test_a_bulk_accept_stops_starting_calls_at_its_deadline(
         headers=HTMX,
     ).content.decode()
 
-    # 25 s: calls start at 0, 10 and 20 s; at 30 s nothing more starts.
-    assert len(responses.calls) == 3
-    assert "Accepted 3 of 6 selected invitations." in fragment
-    assert "3 were not tried in time: try them again." in fragment
-    assert 'id="invitation-inv_3"' not in fragment  # its row keeps its buttons
+    # 25 s: four calls start at 0 s; they answer at 30 s, and nothing more starts.
+    assert len(responses.calls) == IN_FLIGHT
+    assert "Accepted 4 of 6 selected invitations." in fragment
+    assert "2 were not tried in time: try them again." in fragment
+    assert 'id="invitation-inv_3-decision"' in fragment
+    assert 'id="invitation-inv_4-decision"' not in fragment  # its row keeps its buttons
+    assert not InvitationDecision.objects.filter(invitation_id__in=["inv_4", "inv_5"]).exists()
 
 
 @responses.activate
@@ -98,10 +121,10 @@ def test_a_bulk_withdraw_stops_starting_calls_at_its_deadline(
     )
 
     page = response.content.decode()
-    assert len(responses.calls) == 3
-    assert "Withdrew 3 of 6 invitations." in page
-    assert "3 not tried in time: they are still pending." in page
-    assert SentInvitation.objects.filter(status=SentStatus.PENDING).count() == 3
+    assert len(responses.calls) == IN_FLIGHT
+    assert "Withdrew 4 of 6 invitations." in page
+    assert "2 not tried in time: they are still pending." in page
+    assert SentInvitation.objects.filter(status=SentStatus.PENDING).count() == 2
 
 
 def test_a_call_in_bulk_work_gets_no_more_time_than_the_deadline_leaves(
