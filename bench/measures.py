@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from bench import inprocess, load, stack, uploads
+from bench.bulk import bulk_rows
 from bench.campaigns import campaign_rows
 from bench.plan import Plan, Row
 from bench.stats import median, ms, percentile
@@ -246,6 +247,8 @@ def measure(plan: Plan, space: stack.Workspace) -> list[Row]:
             rows += upload_rows(bench, dashboard, api, plan, space.folder)
     print("load ...", flush=True)
     rows += load_rows(space, team, account, users, plan)
+    print("bulk accept ...", flush=True)
+    rows += bulk_rows(space, team, account, admin, plan)  # a sandbox of its own, +100 ms
     rows += campaign_rows(plan, space)  # a sandbox of its own, knowing 20 more accounts
     return rows
 

@@ -15,7 +15,7 @@ answer that asks to slow down (a rate limit): the rest are not tried, and say wh
 
 import contextvars
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,7 +34,7 @@ from postpress_dashboard.postpress.errors import PostpressError, RateLimitedErro
 SLOW_DOWN_TYPES = frozenset({"errors/too_many_requests", "client/rate_limit_wait"})
 
 
-def asks_to_slow_down(error: Exception | None) -> bool:
+def asks_to_slow_down(error: BaseException | None) -> bool:
     """Whether an answer is a rate limit: no more calls should start for now."""
     if not isinstance(error, PostpressError):
         return False
@@ -85,20 +85,22 @@ def run_bounded[T, R](
     *,
     claim: Callable[[T], "R | PendingCall[Any, R]"],
     deadline: Deadline,
-    slows_down: Callable[[R], bool],
+    slows_down: Callable[[BaseException | None], bool] = asks_to_slow_down,
     in_flight: int | None = None,
 ) -> BulkRun[R]:
     """Claim each item in turn and run its call with at most `in_flight` calls at once.
 
     `claim` runs in this thread and returns either the item's outcome (nothing to call: it
     was handled already, or refused before any call) or a PendingCall. The next item is
-    claimed only when a call may start: fewer than `in_flight` running, the deadline not
-    passed, and no answer so far that `slows_down`. Answers are recorded (``finish``) in this
-    thread as they arrive, before anything else is claimed.
+    claimed only when a call may start at once: fewer than `in_flight` in flight, the deadline
+    not passed, and no answer so far that `slows_down` (it is given the call's error, or None).
+    Each answer is looked at as soon as it is in; the next calls start, then the answers are
+    recorded (``finish``) in this thread while those calls are in flight.
     """
     limit = in_flight or bulk_in_flight()
     outcomes: dict[int, R] = {}
-    running: dict[Future[Any], tuple[int, PendingCall[Any, R]]] = {}
+    flying: dict[Future[Any], tuple[int, PendingCall[Any, R]]] = {}
+    answered: list[tuple[int, PendingCall[Any, R], Future[Any]]] = []
     stopped: Stopped | None = None
     sessions: list[requests.Session] = []
     pool = ThreadPoolExecutor(
@@ -107,21 +109,25 @@ def run_bounded[T, R](
         initializer=lambda: sessions.append(thread_session()),
     )
 
-    def record(done: set[Future[Any]]) -> None:
+    def landed(done: Iterable[Future[Any]]) -> None:
+        """Answers in: a rate limit among them stops the next claim."""
         nonlocal stopped
-        for future in sorted(done, key=lambda f: running[f][0]):
-            index, pending = running.pop(future)
-            outcomes[index] = pending.finish(future.result)
-            if stopped is None and slows_down(outcomes[index]):
+        for future in done:
+            index, pending = flying.pop(future)
+            answered.append((index, pending, future))
+            if stopped is None and slows_down(future.exception()):
                 stopped = Stopped.RATE_LIMITED
 
-    def answered() -> set[Future[Any]]:
-        return {future for future in running if future.done()}
+    def record() -> None:
+        answered.sort(key=lambda landed: landed[0])
+        while answered:
+            index, pending, future = answered.pop(0)
+            outcomes[index] = pending.finish(future.result)
 
     next_item = 0
     try:
         while True:
-            while stopped is None and next_item < len(items) and len(running) < limit:
+            while stopped is None and next_item < len(items) and len(flying) < limit:
                 if deadline.passed:
                     stopped = Stopped.DEADLINE
                     break
@@ -130,17 +136,19 @@ def run_bounded[T, R](
                 if isinstance(claimed, PendingCall):
                     # The request's context (its request id in the logs) goes with the call.
                     context = contextvars.copy_context()
-                    running[pool.submit(context.run, _api_call_only, claimed)] = (index, claimed)
+                    flying[pool.submit(context.run, _api_call_only, claimed)] = (index, claimed)
                 else:
                     outcomes[index] = claimed
-                record(answered())  # a rate limit already in stops the next claim
-            if not running:
+                landed([future for future in flying if future.done()])
+            record()
+            if not flying:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            record(done)
+            done, _ = wait(flying, return_when=FIRST_COMPLETED)
+            landed(done)
     except BaseException:
         # A bug in one item's steps: the calls already started still get their outcome.
-        _record_the_rest(running, outcomes)
+        landed(list(flying))
+        _record_the_rest(answered, outcomes)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -159,11 +167,12 @@ def _api_call_only[A](pending: PendingCall[A, object]) -> A:
 
 
 def _record_the_rest[R](
-    running: dict[Future[Any], tuple[int, PendingCall[Any, R]]], outcomes: dict[int, R]
+    answered: list[tuple[int, PendingCall[Any, R], Future[Any]]], outcomes: dict[int, R]
 ) -> None:
-    for future in list(running):
-        index, pending = running.pop(future)
+    for index, pending, future in answered:
+        if index in outcomes:
+            continue
         try:
-            outcomes[index] = pending.finish(future.result)
+            outcomes[index] = pending.finish(future.result)  # waits for a call still in flight
         except Exception:  # noqa: S112 - the first error is the one raised
             continue

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from activity.models import Entry, Kind, Outcome, Resolution
 from activity.services import activity_record, db_text, is_unconfirmed
-from invitations.bulk import PendingCall, Stopped, asks_to_slow_down, run_bounded
+from invitations.bulk import PendingCall, Stopped, run_bounded
 from invitations.models import (
     FREE_OF_CAPS,
     DecisionState,
@@ -346,7 +346,6 @@ def invitations_bulk_decide(
         invitation_ids,
         claim=claim,
         deadline=deadline,
-        slows_down=lambda decision: asks_to_slow_down(decision.error),
     )
     return BulkDecisions(run.outcomes, not_tried=run.not_tried, stopped=run.stopped)
 
@@ -847,7 +846,6 @@ def invitations_bulk_withdraw(
         list(invitations),
         claim=claim,
         deadline=deadline,
-        slows_down=lambda withdrawal: asks_to_slow_down(withdrawal.error),
     )
     return run.outcomes, run.not_tried, run.stopped
 
