@@ -37,7 +37,7 @@ from invitations.signals import unconfirmed_resolved
 from postpress_dashboard.core import clock
 from postpress_dashboard.core.api import Deadline, build_client
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
-from postpress_dashboard.postpress.client import PostpressClient
+from postpress_dashboard.postpress.client import PostpressClient, RetryPolicy
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
 from postpress_dashboard.postpress.schemas import (
     InvitationAction,
@@ -652,11 +652,17 @@ def invitation_withdraw(
 
 
 def withdrawal_claim(
-    *, sent: SentInvitation, actor: Actor, within: Deadline | None = None, provider_id: str = ""
+    *,
+    sent: SentInvitation,
+    actor: Actor,
+    within: Deadline | None = None,
+    provider_id: str = "",
+    retry: RetryPolicy | None = None,
 ) -> "ClaimedWithdrawal | None":
     """Take a pending sent invitation for this request (status WITHDRAWING), ready for its
     call; None when it is not pending (`sent` then holds its current state). Raises as
-    invitation_withdraw does before any call."""
+    invitation_withdraw does before any call. `retry`: what the call may repeat, when not the
+    client's default."""
     account = sent.account
     by_provider_id = withdraws_by_provider_id(account.provider)
     path_id = provider_id.strip() if by_provider_id else sent.invitation_id
@@ -684,6 +690,8 @@ def withdrawal_claim(
     except ApiKeyUnavailable as error:
         _withdraw_failed(sent, error, actor, by_provider_id=by_provider_id, detail=detail)
         raise
+    if retry is not None:
+        client.retry = retry
     return ClaimedWithdrawal(sent, actor, client, path_id, by_provider_id, detail)
 
 
@@ -825,6 +833,12 @@ def invitation_withdrawal(
     return Withdrawal(sent, withdrawn=withdrawn)
 
 
+# A bulk stops at its first rate limit: a withdraw repeating itself after a 429 (safe for a
+# DELETE, and what a single withdraw does) would wait out the limit while the bulk went on.
+# Any 429 carrying a wait ends its call at once; connection failures are still retried.
+BULK_RETRY = RetryPolicy(max_retry_after=0.0)
+
+
 def invitations_bulk_withdraw(
     *, invitations: Iterable[SentInvitation], actor: Actor
 ) -> tuple[list[Withdrawal], int, Stopped | None]:
@@ -837,7 +851,7 @@ def invitations_bulk_withdraw(
 
     def claim(sent: SentInvitation) -> Withdrawal | ClaimedWithdrawal:
         try:
-            claimed = withdrawal_claim(sent=sent, actor=actor, within=deadline)
+            claimed = withdrawal_claim(sent=sent, actor=actor, within=deadline, retry=BULK_RETRY)
         except (InvitationRefused, ApiKeyUnavailable) as error:
             return Withdrawal(sent, error=error)
         return Withdrawal(sent) if claimed is None else claimed

@@ -240,8 +240,11 @@ class RateLimitedFourth:
     once that answer has been recorded (its Activity entry saved), so whatever starts after
     the 429 would be counted."""
 
-    def __init__(self, success: dict[str, Any], pattern: re.Pattern[str]) -> None:
+    def __init__(
+        self, success: dict[str, Any], pattern: re.Pattern[str], retry_after: str = "30"
+    ) -> None:
         self.success = success
+        self.retry_after = retry_after
         self.pattern = pattern
         self.paths: list[str] = []
         self.recorded = threading.Event()
@@ -252,7 +255,7 @@ class RateLimitedFourth:
             self.paths.append(_path_id(request, self.pattern))
             number = len(self.paths)
         if number == IN_FLIGHT:
-            return _json(RATE_LIMITED, 429, **{"retry-after": "30"})
+            return _json(RATE_LIMITED, 429, **{"retry-after": self.retry_after})
         self.recorded.wait(WAIT_AT_MOST)
         return _json(self.success)
 
@@ -306,17 +309,19 @@ def test_a_bulk_withdraw_starts_no_call_after_a_rate_limit_answer(
     watching: Callable[[RateLimitedFourth], None],
 ) -> None:
     rows = _pending(linkedin_account, 9)
-    stub = RateLimitedFourth(CANCELED, CANCEL)
+    # A wait short enough that a single withdraw would wait it out and try again.
+    stub = RateLimitedFourth(CANCELED, CANCEL, retry_after="2")
     watching(stub)
     responses.add_callback(responses.DELETE, CANCEL, callback=stub)
 
     page = _bulk_withdraw(alice_client, linkedin_account, rows)
 
-    # A 429 with a long Retry-After is not retried, even for a DELETE.
+    # Not even the rate-limited DELETE is repeated: the bulk does not wait out the limit.
     assert len(stub.paths) == IN_FLIGHT
     assert "Withdrew 3 of 9 invitations." in page
     assert "5 not tried: postpress asked to slow down, so no more were sent." in page
     assert "The provider is limiting requests from this account." in page
+    assert "You can try again in 2 seconds." in page
     statuses = Counter(SentInvitation.objects.values_list("status", flat=True))
     assert statuses == {SentStatus.WITHDRAWN: 3, SentStatus.PENDING: 6}
 
