@@ -156,7 +156,20 @@ class Decision:
         return self.error is not None and is_unconfirmed(self.error)
 
     @property
+    def left_unconfirmed(self) -> bool:
+        """Not sent: an earlier attempt may have gone through and waits for a person to check
+        it (a bulk never sends it again)."""
+        record = self.record
+        return (
+            self.already_handled
+            and record is not None
+            and record.state == DecisionState.UNCONFIRMED
+        )
+
+    @property
     def error_message(self) -> str:
+        if self.left_unconfirmed and self.record is not None:
+            return unconfirmed_message(self.record.action)
         if self.error is None:
             return ""
         if self.unconfirmed:

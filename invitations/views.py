@@ -418,7 +418,7 @@ def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
             f"{'its row' if unconfirmed == 1 else 'their rows'}."
         )
     # Unconfirmed by an earlier attempt: a bulk leaves them for a person to check.
-    left = sum(_left_unconfirmed(decision) for decision in decisions)
+    left = sum(decision.left_unconfirmed for decision in decisions)
     if left:
         summary += (
             f" {left} may have gone through on an earlier attempt and "
@@ -437,15 +437,6 @@ def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
         else:
             summary += f" {not_tried} {were} not tried in time: try {them} again."
     return summary
-
-
-def _left_unconfirmed(decision: services.Decision) -> bool:
-    record = decision.record
-    return (
-        decision.already_handled
-        and record is not None
-        and record.state == DecisionState.UNCONFIRMED
-    )
 
 
 def compact_age(elapsed: timedelta) -> str:
@@ -517,6 +508,8 @@ def _outcome_text(decision: services.Decision, name: str) -> str:
         return decision.error_message
     if decision.refusal:
         return decision.refusal
+    if decision.left_unconfirmed:
+        return decision.error_message
     record = decision.record
     if decision.already_handled and record is not None:
         who = record.actor.get_username() if record.actor else "a former member"

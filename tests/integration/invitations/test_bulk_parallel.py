@@ -351,6 +351,9 @@ def test_a_lost_answer_in_a_bulk_is_unconfirmed_and_never_sent_again(
     assert (
         "1 may have gone through on an earlier attempt and was not sent again: check its row."
     ) in again
+    # Its row says so, and keeps its buttons for a person who has checked.
+    assert "may have been accepted: check on the provider before trying again." in again
+    assert "Try to accept again" in again
     decision = InvitationDecision.objects.get(invitation_id="inv_2")
     assert decision.state == DecisionState.UNCONFIRMED
     entry = Entry.objects.get(target="inv_2")
