@@ -16,6 +16,8 @@ The deadline travels in a context variable the client sets for each attempt
 connections. An answer read outside any attempt (another user of the session) has only its
 read timeouts, as before. Deadlines are on the real monotonic clock: the socket waits in real
 time whatever clock the client was given.
+
+The same sessions read a streamed request body (an upload) ``SEND_BLOCK_BYTES`` at a time.
 """
 
 import http.client
@@ -33,6 +35,10 @@ import urllib3.poolmanager
 import urllib3.response
 from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+# Bytes read from a request body (an upload's multipart encoder) per send: urllib3's 16 KiB
+# made encoding a large upload cost about as much as sending it (docs/benchmarks.md, "Uploads").
+SEND_BLOCK_BYTES = 1024 * 1024
 
 
 def monotonic() -> float:
@@ -177,10 +183,12 @@ class DeadlineAdapter(HTTPAdapter):
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = DEFAULT_POOLBLOCK, **pool_kwargs: Any
     ) -> None:
+        pool_kwargs.setdefault("blocksize", SEND_BLOCK_BYTES)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs.setdefault("blocksize", SEND_BLOCK_BYTES)
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         # An HTTP(S) proxy uses urllib3's standard pools; a SOCKS one has its own: left as is.
         if manager.pool_classes_by_scheme == urllib3.poolmanager.pool_classes_by_scheme:

@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import requests
 import responses
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.test.utils import override_settings
 from django.utils.html import escape
 
@@ -26,6 +28,7 @@ from chats.forms import (
     FILES_STILL_SELECTED,
     NOTHING_TO_SEND,
 )
+from chats.models import ChatStatus, ChatSubmission
 from postpress_dashboard.postpress.catalogue import entry_for
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -1417,3 +1420,77 @@ def test_after_a_start_that_may_have_gone_through_the_note_asks_for_no_correctio
     ).content.decode()
     assert len(responses.calls) == 1
     assert escape(FILES_STILL_SELECTED) in page and escape(FILES_KEPT) not in page
+
+
+# --- an upload that stops part-way (docs/chats.md, "Uploads that stop part-way") -----------
+
+
+def submission_token(client: Client, account: LinkedAccount) -> str:
+    page = client.get(NEW, {"account": account.pk}).content.decode()
+    match = re.search(r'name="submission" value="([^"]+)"', page)
+    assert match, "the composer carries a server-issued token"
+    return match.group(1)
+
+
+@responses.activate
+def test_an_upload_cut_off_inside_a_file_starts_nothing_and_leaves_the_form_usable(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """The person closed the tab, or the connection dropped, while the video was arriving: the
+    body ends inside the file. Nothing is sent, the words say so, and the form's one-time
+    token is not used up: the same form, sent whole, starts the chat."""
+    stub_started()
+    token = submission_token(alice_client, linkedin_account)
+    fields = {
+        "account": linkedin_account.pk,
+        "recipients": "ACoAAB-jordan",
+        "message": "Kept message",
+        "linkedin_api": "classic",
+        "submission": token,
+        "video_message": upload("clip.mp4", MP4 + b"\x00" * 4096),
+    }
+    body = encode_multipart(BOUNDARY, fields)
+    cut = body[: body.index(MP4) + len(MP4) + 100]  # inside the file, no closing boundary
+
+    page = alice_client.generic("POST", NEW, cut, content_type=MULTIPART_CONTENT)
+
+    text = page.content.decode()
+    assert len(responses.calls) == 0
+    assert not ChatSubmission.objects.exists()
+    assert "The upload was interrupted before every file arrived: choose them again." in (
+        top_errors(text)
+    )
+    assert "Kept message</textarea>" in text and "Chat started" not in text
+    fields["video_message"] = upload("clip.mp4", MP4 + b"\x00" * 4096)
+    whole = alice_client.post(NEW, fields)
+    assert whole.status_code == 302
+    assert len(responses.calls) == 1
+    assert ChatSubmission.objects.get().status == ChatStatus.STARTED
+
+
+@responses.activate
+def test_a_connection_to_postpress_cut_while_forwarding_the_files_is_unconfirmed(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """The upload arrived whole and passed its checks, then the connection to postpress broke
+    while the video was being sent: postpress may have acted on it, so the person is told it
+    may have started, never that it did, and it is not sent again."""
+    responses.post(CHATS_URL, body=requests.ConnectionError("connection reset by peer"))
+    token = submission_token(alice_client, linkedin_account)
+    form = {
+        "recipients": "ACoAAB-jordan",
+        "message": "Hi",
+        "linkedin_api": "classic",
+        "submission": token,
+    }
+
+    first = post(alice_client, linkedin_account, **form, video_message=upload("c.mp4", MP4))
+    again = post(alice_client, linkedin_account, **form, video_message=upload("c.mp4", MP4))
+
+    assert len(responses.calls) == 1  # never retried, not even by the same form sent again
+    assert ChatSubmission.objects.get().status == ChatStatus.UNCONFIRMED
+    for page in (first.content.decode(), again.content.decode()):
+        assert "The chat may have been started: check on the provider" in page
+        assert "Chat started" not in page
+    entry = Entry.objects.get(kind=Kind.CHAT)
+    assert entry.outcome == Outcome.UNCONFIRMED
