@@ -410,3 +410,29 @@ def test_a_bulk_accept_costs_the_same_queries_for_each_row(
     assert four - two == 2 * per_row
     assert eight - four == 4 * per_row
     assert per_row <= 6, per_row
+
+
+@responses.activate
+def test_a_bulk_withdraw_costs_the_same_queries_for_each_row(
+    alice: Any, linkedin_account: LinkedAccount
+) -> None:
+    responses.add(responses.DELETE, CANCEL, json=CANCELED)
+    rows = _pending(linkedin_account, 14)
+    for row in rows:
+        row.account = linkedin_account  # as the view's select_related gives them
+
+    def queries(chosen: list[SentInvitation]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            tried, not_tried, _ = services.invitations_bulk_withdraw(
+                invitations=chosen, actor=alice
+            )
+        assert [withdrawal.withdrawn for withdrawal in tried] == [True] * len(chosen)
+        assert not_tried == 0
+        return len(captured)
+
+    linkedin_account.team  # noqa: B018 - loaded once, as the view's select_related has it
+    two, four, eight = queries(rows[:2]), queries(rows[2:6]), queries(rows[6:14])
+    per_row = (four - two) // 2
+    assert four - two == 2 * per_row
+    assert eight - four == 4 * per_row
+    assert per_row <= 6
