@@ -56,7 +56,10 @@ def _fresh_ids(bare: PostpressClient, account: LinkedAccount, count: int) -> Ite
                 )
                 for item in usable
             ],
-            ignore_conflicts=True,
+            # A sandbox seeded afresh may list the same ids with other secrets.
+            update_conflicts=True,
+            unique_fields=["account", "invitation_id"],
+            update_fields=["shared_secret", "inviter_name", "listed_at"],
         )
         yield from (item.id for item in usable)
         count -= len(usable)
