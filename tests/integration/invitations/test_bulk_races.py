@@ -40,11 +40,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class CountingApi:
-    """A postpress stand-in on 127.0.0.1 that counts the writes reaching it, by path, and the
-    most it was answering at once."""
+    """A postpress stand-in on 127.0.0.1 that counts the writes reaching it, by path, the
+    most it was answering at once, and the connections it was opened."""
 
     def __init__(self) -> None:
         self.writes: list[str] = []
+        self.connections = 0
         self.now = 0
         self.most = 0
         self._lock = threading.Lock()
@@ -60,6 +61,11 @@ class CountingApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as postpress
+
+            def setup(self) -> None:
+                with api._lock:
+                    api.connections += 1
+                super().setup()
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", 0)))
@@ -169,6 +175,7 @@ def test_two_bulk_accepts_of_the_same_rows_send_each_invitation_once(
     assert statuses == [200, 200]
     assert Counter(api.writes) == {f"POST /api/v1/users/invite/received/{i}": 1 for i in ids}
     assert api.most <= 2 * 4  # two requests, four calls each at the most
+    assert api.connections <= 2 * 4  # one pooled connection per call in flight, reused
     states = InvitationDecision.objects.filter(account=account).values_list("state", flat=True)
     assert list(states) == [DecisionState.DONE] * ROWS
 
