@@ -9,6 +9,7 @@ after the upload. The sandbox parses what it receives in its own process: its me
 
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -256,3 +257,68 @@ def test_it_forwards_a_200_mb_video_within_100_mb_of_extra_server_memory(
         (RECIPIENT, "ok", f"Files: memory.mp4 ({FILE_MIB}.0 MB)"),
     ]
     assert temporary_uploads_left(stack) == []
+
+
+def answered_posts(stack: Stack, expected: int = 1) -> list[str]:
+    """The composer's posts the dashboard has answered (its request log), once there are
+    `expected` of them or 30 s have passed."""
+    deadline = time.monotonic() + 30
+    log = stack.logs / "dashboard.log"
+    while True:
+        found = re.findall(r"POST /chats/new/ \d{3}", log.read_text(errors="replace"))
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def post_half_and_go_away(
+    session: requests.Session, stack: Stack, video: Path, submission: str
+) -> None:
+    """The composer's form with a video, as a browser starts sending it, closed half-way:
+    the person closed the tab, or the connection dropped."""
+    url = f"{stack.base_url}/chats/new/"
+    token = session.cookies["csrftoken"]
+    with video.open("rb") as file:
+        body = MultipartEncoder(
+            fields=[
+                ("csrfmiddlewaretoken", token),
+                ("account", stack.account_pk),
+                ("recipients", "ACoAAgone"),
+                ("message", "Hi"),
+                ("linkedin_api", "classic"),
+                ("submission", submission),
+                ("video_message", (video.name, file, "video/mp4")),
+            ]
+        )
+        content_type, data = body.content_type, body.to_string()
+    cookies = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    host, port = stack.base_url.removeprefix("http://").split(":")
+    head = (
+        f"POST /chats/new/ HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookies}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
+        f"X-CSRFToken: {token}\r\nReferer: {url}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=60) as connection:
+        connection.sendall(head.encode() + data[: len(data) // 2])
+
+
+def test_an_upload_the_browser_abandons_half_way_starts_no_chat_and_leaves_no_file(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A real server sees the body end early: nothing reaches postpress, no chat is recorded
+    or claimed, the temporary file is removed, and the next upload starts its chat."""
+    session = sign_in(stack)
+    page = session.get(f"{stack.base_url}/chats/new/", timeout=60).text
+    token = re.search(r'name="submission" value="([^"]+)"', page)
+    assert token, "the composer carries its one-time token"
+    post_half_and_go_away(session, stack, write_video(tmp_path / "gone.mp4", 8), token.group(1))
+    # Served to the end: refused (400, the form with its words), though nobody reads it.
+    assert answered_posts(stack) == ["POST /chats/new/ 400"]
+    assert temporary_uploads_left(stack) == []
+
+    started_chat_id(post_video(session, stack, write_video(tmp_path / "kept.mp4", 1)), stack)
+
+    assert chats_recorded(stack) == [(RECIPIENT, "ok", "Files: kept.mp4 (1.0 MB)")]
+    with closing(sqlite3.connect(stack.database)) as connection:
+        claimed = connection.execute("SELECT recipients FROM chats_chatsubmission").fetchall()
+    assert claimed == []  # the abandoned form's token was never claimed
