@@ -5,11 +5,14 @@ rows through htmx, as the page's Accept button does. They start together and run
 time; the first seconds are a warm-up and are not counted. Two people may pick the same row:
 the second one is told who handled it, which is a normal answer, not an error."""
 
+import os
 import random
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -17,9 +20,8 @@ import requests
 from bench.stack import Dashboard
 from bench.uploads import signed_in_session
 
-ACCEPT_URL = re.compile(
-    rb'hx-post="(/inbox/\d+/invitations/accept/\?invitation=(?!inv_err_)[^"]+)"'
-)
+# A row's Accept button posts its form (inbox.js sends the same address through htmx).
+ACCEPT_URL = re.compile(rb'action="(/inbox/\d+/invitations/accept/\?invitation=(?!inv_err_)[^"]+)"')
 TIMEOUT = 60
 
 
@@ -74,11 +76,31 @@ def _triage(
         _timed_request(outcomes, "accept (htmx)", session, "POST", accept, headers=headers)
 
 
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU time the processes have used so far (Linux: /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            continue  # a worker recycled meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class LoadResult:
     people: int
     seconds: float
     records: list[tuple[str, int, float, float]]  # counted ones only, after the warm-up
+    # CPU the dashboard's workers and the API used over the measured time (requests that
+    # straddle its ends included, which the records leave out).
+    worker_cpu_seconds: float = 0.0
+    api_cpu_seconds: float = 0.0
+
+    def cpu_ms_per_request(self, cpu_seconds: float) -> float:
+        return cpu_seconds / len(self.records) * 1000
 
     def of(self, kind: str | None = None) -> list[tuple[str, int, float, float]]:
         return [r for r in self.records if kind is None or r[0] == kind]
@@ -95,6 +117,7 @@ def triage_load(
     users: list[tuple[str, str]],
     warmup: float,
     duration: float,
+    api_pid: int | None = None,
 ) -> LoadResult:
     sessions = [signed_in_session(dashboard, name, password) for name, password in users]
     outcomes = Outcomes()
@@ -107,12 +130,23 @@ def triage_load(
         )
         for number, session in enumerate(sessions)
     ]
+    api = [api_pid] if api_pid is not None else []
     for person in people:
         person.start()
+    time.sleep(max(counted_from - time.perf_counter(), 0))
+    workers_before, api_before = cpu_seconds(dashboard.worker_pids()), cpu_seconds(api)
+    time.sleep(max(until - time.perf_counter(), 0))
+    workers_after, api_after = cpu_seconds(dashboard.worker_pids()), cpu_seconds(api)
     for person in people:
         person.join()
     counted = [r for r in outcomes.records if counted_from <= r[2] and r[2] + r[3] <= until]
     if not counted:
         statuses = sorted({(kind, status) for kind, status, _, _ in outcomes.records})
         raise RuntimeError(f"no request completed within the measured time: {statuses}")
-    return LoadResult(len(users), duration, counted)
+    return LoadResult(
+        len(users),
+        duration,
+        counted,
+        worker_cpu_seconds=workers_after - workers_before,
+        api_cpu_seconds=api_after - api_before,
+    )

@@ -8,55 +8,50 @@ Keyboard triage, the filter and local times live in static/js/inbox.js.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlencode
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from invitations import selectors, services
+from invitations import presenters, selectors, services
 from invitations.bulk import Stopped
-from invitations.models import Action, DecisionState, InvitationDecision
+from invitations.models import Action, DecisionState
+from invitations.presenters import (
+    PAST_TENSE,
+    PRESENT_PARTICIPLE,
+    DecideUrls,
+    RowContext,
+    RowView,
+)
 from invitations.rules import decides_received_invitations
 from postpress_dashboard.http import TeamRequest, posted_next_url
-from postpress_dashboard.postpress.catalogue import FixableBy, unconfirmed_message
+from postpress_dashboard.postpress.catalogue import FixableBy
 from postpress_dashboard.postpress.errors import AuthenticationError
-from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams import selectors as team_selectors
 from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import LinkedAccount, Membership, Team
 from postpress_dashboard.teams.services import account_attention_record, concerns_linked_account
 
 INBOX = "invitations:inbox"
-DECIDE = "invitations:decide"
 PAGE_TEMPLATE = "invitations/inbox.html"
-# The answer to one decision: the row's decision cell, and its select box out of band. The
-# person's details are not in it: they stay in the page, whatever the outcome.
-DECISION_TEMPLATE = "invitations/inbox.html#decision-result"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
-CURSORS_SESSION_KEY = "inbox_cursors"
-# Bounds on what the session keeps of the API's cursors (F21).
+# Bounds on the API's cursors the page links carry (F21): each of a sane length, so many
+# characters of them in one link (a request line must stay well under gunicorn's 4094 bytes),
+# so many pages.
 MAX_CURSOR_LENGTH = 2000
+MAX_TRAIL_LENGTH = 2000
 MAX_PAGES_REMEMBERED = 200
-MAX_LISTS_REMEMBERED = 20  # account and page size pairs
-PAST_TENSE = {Action.ACCEPT: "Accepted", Action.DECLINE: "Declined"}
-# Where a provider shows a person's profile, by the public identifier the API lists.
-PROFILE_URLS = {
-    "LINKEDIN": "https://www.linkedin.com/in/{}",
-    "INSTAGRAM": "https://www.instagram.com/{}/",
-}
-# Row states that show what this request did (rather than an earlier decision).
-OUTCOME_STATES = ("decided", "failed", "refused", "unconfirmed")
+TRAIL_SALT = "invitations.inbox.trail"
 MAX_INVITATION_ID = 200  # ListedInvitation.invitation_id
-PRESENT_PARTICIPLE = {Action.ACCEPT: "accepting", Action.DECLINE: "declining"}
 
 
 class InboxQueryForm(forms.Form):
@@ -70,211 +65,90 @@ class InboxQueryForm(forms.Form):
         required=False,
     )
     page = forms.IntegerField(required=False, min_value=1)
-
-
-class VisitedCursors:
-    """The cursors of the inbox pages already visited, per account and page size, in the session.
-
-    The API hands out forward cursors only, so going back reuses the cursor that first led to a
-    page. Entry 0 is page 1, which needs none.
-    """
-
-    def __init__(self, session: SessionBase, *, account: LinkedAccount, size: int) -> None:
-        self._session = session
-        self._key = f"{account.pk}:{size}"
-        stored = session.get(CURSORS_SESSION_KEY, {}).get(self._key)
-        valid = (
-            isinstance(stored, list)
-            and stored[:1] == [None]
-            and all(isinstance(cursor, str) for cursor in stored[1:])
-        )
-        self._cursors: list[str | None] = stored if valid else [None]
-
-    def knows(self, number: int) -> bool:
-        return 1 <= number <= len(self._cursors)
-
-    def cursor_for(self, number: int) -> str | None:
-        return self._cursors[number - 1]
-
-    def remember(self, number: int, next_cursor: str | None) -> bool:
-        """Page `number` was shown and pointed at `next_cursor` (None on the last page).
-
-        True when the next page can be reached. What the session keeps is bounded whatever the
-        API returns: cursors of sane length, so many pages per list and so many lists.
-        """
-        cursors = self._cursors
-        usable = next_cursor is not None and len(next_cursor) <= MAX_CURSOR_LENGTH
-        if not usable or number >= MAX_PAGES_REMEMBERED:
-            cursors = cursors[:number]
-        elif cursors[number : number + 1] != [next_cursor]:
-            # A different way on: the pages visited beyond it followed the old one.
-            cursors = [*cursors[:number], next_cursor]
-        if cursors != self._cursors:
-            self._cursors = cursors
-            lists = dict(self._session.get(CURSORS_SESSION_KEY, {}))
-            lists.pop(self._key, None)  # the latest last, so the oldest list goes first
-            lists[self._key] = cursors
-            self._session[CURSORS_SESSION_KEY] = dict(list(lists.items())[-MAX_LISTS_REMEMBERED:])
-        return len(self._cursors) > number
-
-
-class DecideUrls:
-    """The accept and decline URLs of one account's rows. One reverse() per action and page: a
-    100-row page would otherwise resolve the URL pattern 200 times, a good share of its time.
-
-    The invitation id comes from the API, so it travels in the query string, encoded: in the
-    path, an id such as "../../7/invitations/x" would be resolved by the browser into another
-    URL, and act on another account's invitation.
-    """
-
-    def __init__(self, account: LinkedAccount) -> None:
-        self._paths = {action: reverse(DECIDE, args=[account.pk, action]) for action in Action}
-        self.provider = account.provider
-
-    def __call__(self, invitation_id: str, action: str) -> str:
-        return f"{self._paths[Action(action)]}?{urlencode({'invitation': invitation_id})}"
+    trail = forms.CharField(required=False, max_length=4000)  # PageTrail, signed
 
 
 @dataclass(frozen=True)
-class RowView:
-    """One inbox row: an invitation as listed, or the outcome of a request deciding it."""
+class PageTrail:
+    """The cursors that led to the inbox page shown, carried in the page's links
+    (`?page=3&trail=…`) rather than kept in the session: a first view writes nothing.
 
-    invitation_id: str
-    inviter_name: str
-    invitation: ReceivedInvitation | None = None  # None when the row shows an outcome only
-    record: InvitationDecision | None = None  # the stored decision, by anyone in the team
-    outcome: services.Decision | None = None  # what this request did
-    accept_url: str = ""  # listed rows only: their buttons
-    decline_url: str = ""
-    provider: str = ""  # the account's
+    The API hands out forward cursors only, so going back reuses the cursor that first led to
+    a page. The trail of page n holds the cursors of pages `first` to n (page 1 needs none),
+    signed for one account and page size, so a browser can neither make the dashboard send a
+    cursor of its own nor use one with another list. It stays bounded whatever the API
+    returns (MAX_CURSOR_LENGTH, MAX_TRAIL_LENGTH, MAX_PAGES_REMEMBERED): when a deeper page's
+    cursors would not fit, the oldest are dropped, and from the oldest page still in the trail
+    the way back is to page 1.
+    """
 
-    @classmethod
-    def listed(cls, row: selectors.InboxRow, urls: DecideUrls) -> "RowView":
-        inviter = row.invitation.inviter
-        return cls(
-            invitation_id=row.invitation.id,
-            inviter_name=inviter.name if inviter else "",
-            invitation=row.invitation,
-            record=row.decision,
-            accept_url=urls(row.invitation.id, Action.ACCEPT),
-            decline_url=urls(row.invitation.id, Action.DECLINE),
-            provider=urls.provider,
-        )
+    number: int  # the page shown
+    first: int  # the page of cursors[0]; 2 unless older cursors were dropped
+    cursors: tuple[str, ...]  # of pages first to number
+    token: str = ""  # as received: the current page's address carries it unchanged
 
     @classmethod
-    def decided(cls, decision: services.Decision, inviter_name: str, urls: DecideUrls) -> "RowView":
-        # Its buttons show again when another request's attempt failed meanwhile.
-        return cls(
-            invitation_id=decision.invitation_id,
-            inviter_name=inviter_name,
-            record=decision.record,
-            outcome=decision,
-            accept_url=urls(decision.invitation_id, Action.ACCEPT),
-            decline_url=urls(decision.invitation_id, Action.DECLINE),
-        )
+    def start(cls) -> "PageTrail":
+        return cls(1, 2, ())
 
-    @property
-    def state(self) -> str:
-        """open (buttons), decided (by this request), handled (earlier), in_progress, failed,
-        refused (by the dashboard, without calling the API)."""
-        if self.outcome is not None:
-            if self.outcome.unconfirmed:
-                return "unconfirmed"
-            if self.outcome.error is not None:
-                return "failed"
-            if self.outcome.refusal:
-                return "refused"
-            if not self.outcome.already_handled:
-                return "decided"
-        if self.record is None or self.record.state == DecisionState.FAILED:
-            return "open"
-        if self.record.state == DecisionState.DONE:
-            return "handled"
-        if self.record.state == DecisionState.UNCONFIRMED or self._abandoned:
-            return "unconfirmed"
-        return "in_progress"
-
-    @property
-    def _abandoned(self) -> bool:
-        """In progress for longer than any call may take: its request died mid-call."""
-        record = self.record
-        stale_before = timezone.now() - services.STALE_CLAIM_AFTER
-        return (
-            record is not None
-            and record.decided_at is not None
-            and (record.decided_at < stale_before)
-        )
-
-    @property
-    def decidable(self) -> bool:
-        """Whether the row offers its buttons (and a select box): still open, or failed in a way
-        a person may try again (an unconfirmed one only once they have checked)."""
-        state = self.state
-        if state == "failed":
-            return self.outcome is not None and bool(
-                self.outcome.error is not None and self.outcome.error.retryable
-            )
-        return state in ("open", "unconfirmed")
-
-    @property
-    def headline(self) -> str:
-        inviter = self.invitation.inviter if self.invitation else None
-        return inviter.description if inviter else ""
-
-    @property
-    def note(self) -> str:
-        return self.invitation.invitation_text if self.invitation else ""
-
-    @property
-    def age(self) -> str:
-        """How long ago the invitation was sent, in a few characters: "5 min", "3 h", "3 d"."""
-        sent_at = self.sent_at
-        return compact_age(timezone.now() - sent_at) if sent_at is not None else ""
-
-    @property
-    def outcome_label(self) -> str:
-        """What this request did, as postpress reported it (ACCEPTED or DECLINED), else by
-        the action asked for."""
-        reported = self.outcome.handled_status if self.outcome is not None else ""
-        labels = {"ACCEPTED": PAST_TENSE[Action.ACCEPT], "DECLINED": PAST_TENSE[Action.DECLINE]}
-        return labels.get(reported) or PAST_TENSE[Action(self.action)]
-
-    @property
-    def unconfirmed_message(self) -> str:
-        return unconfirmed_message(self.action) if self.state == "unconfirmed" else ""
-
-    @property
-    def action(self) -> str:
-        if self.outcome is not None and self.state in (
-            "decided",
-            "failed",
-            "refused",
-            "unconfirmed",
-        ):
-            return self.outcome.action
-        return self.record.action if self.record else ""
-
-    @property
-    def profile_url(self) -> str:
-        """The inviter's profile on the provider, from the public identifier the API lists
-        (LinkedIn's vanity name, Instagram's username); empty when there is none to use."""
-        inviter = self.invitation.inviter if self.invitation else None
-        identifier = inviter.public_identifier if inviter else ""
-        base = PROFILE_URLS.get(self.provider)
-        if not base or not identifier or identifier in (".", ".."):
-            return ""
-        return base.format(quote(identifier, safe=""))
-
-    @property
-    def sent_at(self) -> datetime | None:
-        value = self.invitation.parsed_datetime if self.invitation else None
+    @classmethod
+    def of(cls, token: str, number: int, *, account: LinkedAccount, size: int) -> "PageTrail":
+        """The trail a page link carried; page 1's when it is missing, altered, for another
+        list, or does not lead to page `number` (a page never reached)."""
+        if number <= 1 or not token:
+            return cls.start()
         try:
-            parsed = parse_datetime(value) if value else None
-        except ValueError:
+            first, *cursors = signing.loads(token, salt=_trail_salt(account, size))
+        except (signing.BadSignature, ValueError, TypeError):
+            return cls.start()
+        trail = cls(number, first, tuple(cursors), token)
+        return trail if trail._sound() else cls.start()
+
+    def _sound(self) -> bool:
+        return (
+            isinstance(self.first, int)
+            and 2 <= self.first <= self.number <= MAX_PAGES_REMEMBERED
+            and len(self.cursors) == self.number - self.first + 1
+            and all(isinstance(c, str) and 0 < len(c) <= MAX_CURSOR_LENGTH for c in self.cursors)
+            and sum(map(len, self.cursors)) <= MAX_TRAIL_LENGTH
+        )
+
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the page shown; None for page 1."""
+        return self.cursors[-1] if self.cursors else None
+
+    def next(self, next_cursor: str | None) -> "PageTrail | None":
+        """The trail of the next page, which `next_cursor` leads to; None when there is none
+        (the last page) or it could not be carried."""
+        number = self.number + 1
+        if not next_cursor or len(next_cursor) > MAX_CURSOR_LENGTH:
             return None
-        if parsed is not None and parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed
+        if number > MAX_PAGES_REMEMBERED:
+            return None
+        first, cursors = self.first, [*self.cursors, next_cursor]
+        while sum(map(len, cursors)) > MAX_TRAIL_LENGTH:
+            first, cursors = first + 1, cursors[1:]
+        return PageTrail(number, first, tuple(cursors))
+
+    def previous(self) -> "PageTrail | None":
+        """The trail of the page before; page 1's when its cursor was dropped."""
+        if self.number <= 1:
+            return None
+        if self.number - 1 < max(self.first, 2):
+            return PageTrail.start()
+        return PageTrail(self.number - 1, self.first, self.cursors[:-1])
+
+    def signed(self, account: LinkedAccount, size: int) -> str:
+        if not self.cursors:
+            return ""
+        return self.token or signing.dumps(
+            [self.first, *self.cursors], salt=_trail_salt(account, size), compress=True
+        )
+
+
+def _trail_salt(account: LinkedAccount, size: int) -> str:
+    return f"{TRAIL_SALT}:{account.pk}:{size}"
 
 
 @require_GET
@@ -295,30 +169,45 @@ def inbox(request: TeamRequest) -> HttpResponse:
         _remember_inbox_account(membership, account)
 
     size = query.cleaned_data.get("size") or selectors.DEFAULT_PAGE_SIZE
-    cursors = VisitedCursors(request.session, account=account, size=size)
-    number = query.cleaned_data.get("page") or 1
-    if not cursors.knows(number):
-        number = 1  # a page this session never reached: there is no cursor for it
-    page = selectors.received_invitation_page(
-        account=account, limit=size, cursor=cursors.cursor_for(number)
+    # A page never reached (no trail leads to it) falls back to page 1.
+    trail = PageTrail.of(
+        query.cleaned_data.get("trail") or "",
+        query.cleaned_data.get("page") or 1,
+        account=account,
+        size=size,
     )
+    page = selectors.received_invitation_page(account=account, limit=size, cursor=trail.cursor)
     if not page.key_problem:  # a call was made: its answer marks or clears the account
         account_attention_record(account=account, error=page.error)
-    reachable = not page.failed and cursors.remember(number, page.next_cursor)
+    following = None if page.failed else trail.next(page.next_cursor)
+    preceding = trail.previous()
 
+    can_decide = decides_received_invitations(account.provider)
+    current_url = _inbox_url(account, size, trail)
     decide_urls = DecideUrls(account)
+    rows = [RowView.listed(row, decide_urls) for row in page.rows]
+    # The rows are built by presenters.py, not the template engine: the page's hot loop.
+    row_context = RowContext(
+        account=account,
+        can_decide=can_decide,
+        current_url=current_url,
+        csrf_token=get_token(request),
+        new_chat_url=reverse("chats:new"),
+    )
     context = {
         "accounts": accounts,
         "account": account,
         "size": size,
         "page_sizes": selectors.PAGE_SIZES,
         "page": page,
-        "page_number": number,
-        "rows": [RowView.listed(row, decide_urls) for row in page.rows],
-        "new_chat_url": reverse("chats:new"),
-        "current_url": _inbox_url(account, size, number),
-        "previous_url": _inbox_url(account, size, number - 1) if number > 1 else "",
-        "next_url": _inbox_url(account, size, number + 1) if reachable else "",
+        "page_number": trail.number,
+        "rows": rows,
+        "rows_html": presenters.invitation_rows(rows, row_context),
+        "current_url": current_url,
+        "previous_url": _inbox_url(account, size, preceding) if preceding else "",
+        # From the oldest page the trail kept, the way back is to page 1.
+        "previous_is_first": preceding is not None and preceding.number == 1 and trail.number > 2,
+        "next_url": _inbox_url(account, size, following) if following else "",
         "usage": selectors.UsageWarning.of(account),
         # A 401 about the team's key points admins to Settings; one about the linked account
         # says to reconnect it in postpress (the catalogue says who can fix it).
@@ -326,7 +215,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
         and isinstance(page.error, AuthenticationError)
         and page.error.fixable_by == FixableBy.ADMIN,
         "reconnect": page.error is not None and concerns_linked_account(page.error),
-        "can_decide": decides_received_invitations(account.provider),
+        "can_decide": can_decide,
     }
     return render(request, PAGE_TEMPLATE, context)
 
@@ -345,15 +234,26 @@ def invitation_decide(request: TeamRequest, account_pk: int, action: str) -> Htt
     decision = services.invitation_decide(
         account=account, invitation_id=invitation_id, action=action, actor=request.user
     )
-    names = selectors.listed_inviter_names(account=account, invitation_ids=[invitation_id])
     next_url = _next_url(request, account)
     if request.htmx:
-        # A 200 whatever the outcome: htmx 2 does not swap error answers.
-        row = RowView.decided(decision, names.get(invitation_id, ""), DecideUrls(account))
-        context = {"row": row, "account": account, "current_url": next_url, "can_decide": True}
-        return render(request, DECISION_TEMPLATE, context)
-    _add_outcome_message(request, decision, names.get(invitation_id, ""))
+        # A 200 whatever the outcome: htmx 2 does not swap error answers. The row's decision
+        # cell, and its select box out of band; the person's details are not in it: they stay
+        # in the page, whatever the outcome. Built by presenters.py, as the page's rows are.
+        decide_urls = DecideUrls(account)
+        row = RowView.decided(decision, "", decide_urls)
+        if row.decidable:  # its select box comes back, naming the person (one query)
+            row = RowView.decided(decision, _inviter_name(account, invitation_id), decide_urls)
+        row_context = RowContext(
+            account=account, can_decide=True, current_url=next_url, csrf_token=get_token(request)
+        )
+        return HttpResponse(presenters.decision_result(row, row_context))
+    _add_outcome_message(request, decision, _inviter_name(account, invitation_id))
     return redirect(next_url)
+
+
+def _inviter_name(account: LinkedAccount, invitation_id: str) -> str:
+    names = selectors.listed_inviter_names(account=account, invitation_ids=[invitation_id])
+    return names.get(invitation_id, "")
 
 
 @require_POST
@@ -439,21 +339,6 @@ def _bulk_summary(action: Action, bulk: services.BulkDecisions) -> str:
     return summary
 
 
-def compact_age(elapsed: timedelta) -> str:
-    """An age for a one-line row: minutes within the hour, hours within two days, then days,
-    months (of 30 days) and years."""
-    minutes = max(int(elapsed.total_seconds() // 60), 0)
-    if minutes < 60:
-        return f"{minutes} min"
-    if (hours := minutes // 60) < 48:
-        return f"{hours} h"
-    if (days := hours // 24) < 60:
-        return f"{days} d"
-    if days < 365:
-        return f"{days // 30} mo"
-    return f"{days // 365} y"
-
-
 def is_invitation_id(value: str) -> bool:
     """An id as the API could have listed it: 1 to 200 printable characters."""
     return 0 < len(value) <= MAX_INVITATION_ID and value.isprintable()
@@ -492,9 +377,11 @@ def _active_account_for_team(team: Team, account_pk: int) -> LinkedAccount:
     return account
 
 
-def _inbox_url(account: LinkedAccount, size: int, number: int) -> str:
-    query = urlencode({"account": account.pk, "size": size, "page": number})
-    return f"{reverse(INBOX)}?{query}"
+def _inbox_url(account: LinkedAccount, size: int, trail: PageTrail) -> str:
+    fields: dict[str, int | str] = {"account": account.pk, "size": size, "page": trail.number}
+    if signed := trail.signed(account, size):
+        fields["trail"] = signed
+    return f"{reverse(INBOX)}?{urlencode(fields)}"
 
 
 def _next_url(request: TeamRequest, account: LinkedAccount) -> str:

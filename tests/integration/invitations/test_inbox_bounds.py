@@ -1,19 +1,36 @@
 """What the inbox keeps of the API's answers stays bounded (F21): listed copies are forgotten
-after a while, and the session keeps only sane cursors, pages and lists."""
+after a while, and the page links carry only sane cursors, so many characters and pages."""
 
+import json
 from datetime import timedelta
 
 import responses
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
+from requests import PreparedRequest
 
 from invitations.models import ListedInvitation
-from invitations.services import LISTED_KEPT_FOR, listed_prune_key
-from invitations.views import CURSORS_SESSION_KEY, MAX_CURSOR_LENGTH, MAX_LISTS_REMEMBERED
-from postpress_dashboard.teams import services as team_services
+from invitations.services import LISTED_KEPT_FOR, LISTED_REFRESH_AFTER, listed_prune_key
+from invitations.views import (
+    MAX_CURSOR_LENGTH,
+    MAX_PAGES_REMEMBERED,
+    MAX_TRAIL_LENGTH,
+    PageTrail,
+)
 from postpress_dashboard.teams.models import LinkedAccount
-from tests.integration.invitations.test_inbox import INBOX, invitation, stub_list
+from tests.integration.invitations.test_inbox import (
+    INBOX,
+    LIST_URL,
+    invitation,
+    list_calls,
+    list_query,
+    page_link,
+    stub_list,
+)
+
+# gunicorn refuses a request line over 4094 bytes: a link must stay well under it.
+REQUEST_LINE_LIMIT = 4094
 
 
 @responses.activate
@@ -52,7 +69,41 @@ def test_listed_copies_are_forgotten_at_most_once_an_hour_per_account(
 
 
 @responses.activate
-def test_a_cursor_longer_than_any_sane_one_is_not_kept_and_offers_no_next_page(
+def test_a_listed_copy_is_rewritten_when_it_changed_or_has_not_been_for_an_hour(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    """The upsert skips unchanged copies refreshed recently, and only those."""
+    stub_list([invitation(1), invitation(2), invitation(3)])
+    alice_client.get(INBOX)
+    copies = ListedInvitation.objects.filter(account=linkedin_account)
+    long_ago = timezone.now() - LISTED_REFRESH_AFTER - timedelta(minutes=1)
+    a_moment_ago = timezone.now() - timedelta(minutes=5)
+    copies.filter(invitation_id="inv_1").update(listed_at=long_ago)
+    copies.filter(invitation_id__in=["inv_2", "inv_3"]).update(listed_at=a_moment_ago)
+    responses.reset()
+    stub_list(
+        [
+            invitation(1),
+            invitation(2, specifics={"provider": "LINKEDIN", "shared_secret": "new-secret"}),
+            invitation(3),
+            invitation(4),
+        ]
+    )
+
+    alice_client.get(INBOX)
+
+    listed = {copy.invitation_id: copy for copy in copies}
+    assert listed["inv_1"].listed_at > a_moment_ago  # refreshed: an hour had passed
+    assert (listed["inv_2"].shared_secret, listed["inv_2"].listed_at > a_moment_ago) == (
+        "new-secret",
+        True,
+    )
+    assert listed["inv_3"].listed_at == a_moment_ago  # unchanged and recent: left alone
+    assert listed["inv_4"].shared_secret == "secret-4"
+
+
+@responses.activate
+def test_a_cursor_longer_than_any_sane_one_is_not_carried_and_offers_no_next_page(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
     stub_list([invitation(1)], cursor="c" * (MAX_CURSOR_LENGTH + 1))
@@ -60,28 +111,62 @@ def test_a_cursor_longer_than_any_sane_one_is_not_kept_and_offers_no_next_page(
     page = alice_client.get(INBOX, {"account": linkedin_account.pk}).content.decode()
 
     assert "Next page" not in page
-    stored = alice_client.session.get(CURSORS_SESSION_KEY, {})
-    assert all(len(cursor or "") <= MAX_CURSOR_LENGTH for c in stored.values() for cursor in c)
+    assert "c" * (MAX_CURSOR_LENGTH + 1) not in page
+
+
+def _serve_long_cursors(length: int) -> None:
+    """Page n + 1's cursor is "<n + 1>-" padded to `length` characters."""
+
+    def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        cursor = list_query(request).get("cursor", "1-")
+        number = int(cursor.split("-")[0])
+        following = f"{number + 1}-".ljust(length, "x")
+        body = {"object": "InvitationList", "items": [invitation(number)], "cursor": following}
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, LIST_URL, answer)
 
 
 @responses.activate
-def test_the_session_keeps_the_cursors_of_a_bounded_number_of_lists(
+def test_the_links_carry_a_bounded_trail_and_the_way_back_past_it_is_page_one(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
-    accounts = [linkedin_account] + [
-        team_services.account_add(
-            team=linkedin_account.team,
-            fields=team_services.AccountFields("LINKEDIN", f"acc_{n}", f"LinkedIn {n}", []),
-            actor=None,
-        )
-        for n in range(MAX_LISTS_REMEMBERED)
-    ]
+    length = MAX_TRAIL_LENGTH // 3  # three fit in a trail, not four
+    assert length <= MAX_CURSOR_LENGTH
+    _serve_long_cursors(length)
+    page = alice_client.get(INBOX).content.decode()
+    for _ in range(5):  # to page 6
+        following = page_link(page, "next")
+        assert len(f"GET {following} HTTP/1.1") < REQUEST_LINE_LIMIT
+        page = alice_client.get(following).content.decode()
+    assert "<span>Page 6</span>" in page
+    assert list_calls()[-1]["cursor"].startswith("6-")
+
+    for number in (5, 4):  # the cursors of pages 4 to 6 are in the trail
+        page = alice_client.get(page_link(page, "prev")).content.decode()
+        assert f"<span>Page {number}</span>" in page
+        assert list_calls()[-1]["cursor"].startswith(f"{number}-")
+    assert 'rel="prev">First page</a>' in page  # page 3's cursor was dropped
+    page = alice_client.get(page_link(page, "prev")).content.decode()
+    assert "<span>Page 1</span>" in page
+    assert "cursor" not in list_calls()[-1]
+
+
+@responses.activate
+def test_no_page_is_offered_past_the_last_one_a_trail_may_reach(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
     stub_list([invitation(1)], cursor="next")
+    last = PageTrail(MAX_PAGES_REMEMBERED, 2, ("c",) * (MAX_PAGES_REMEMBERED - 1))
+    fields = {
+        "account": linkedin_account.pk,
+        "size": 25,
+        "page": MAX_PAGES_REMEMBERED,
+        "trail": last.signed(linkedin_account, 25),
+    }
 
-    for account in accounts:
-        alice_client.get(INBOX, {"account": account.pk})
+    page = alice_client.get(INBOX, fields).content.decode()
 
-    stored = alice_client.session[CURSORS_SESSION_KEY]
-    assert len(stored) == MAX_LISTS_REMEMBERED
-    assert f"{accounts[0].pk}:25" not in stored  # the oldest went first
-    assert f"{accounts[-1].pk}:25" in stored
+    assert f"<span>Page {MAX_PAGES_REMEMBERED}</span>" in page
+    assert list_calls()[0]["cursor"] == "c"
+    assert "Next page" not in page
