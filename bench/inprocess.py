@@ -66,6 +66,7 @@ class InboxResult:
     size: int
     page: list[Sample]
     bare: list[float]
+    first_views: list[Sample]  # pages 2, 3 and 4 reached by their Next links, once each
 
     @property
     def added(self) -> float:
@@ -94,7 +95,30 @@ def inbox_views(
     for _ in range(RUNS):
         bares.append(_timed(list_call))
         pages.append(_measured(page))
-    return InboxResult(size, pages, bares)
+    return InboxResult(size, pages, bares, _first_views(client, url, size, 3))
+
+
+NEXT_LINK = re.compile(rb'<a href="([^"]+)" rel="next">')
+
+
+def _first_views(client: Client, url: str, size: int, count: int) -> list[Sample]:
+    """Views of pages never shown before, each reached by the previous page's Next link."""
+    content = [client.get(url).content]
+    samples = []
+    for _ in range(count):
+        found = NEXT_LINK.search(content[0])
+        assert found, "no Next page link"
+        following = found.group(1).decode().replace("&amp;", "&")
+
+        def view(following: str = following) -> bytes:
+            response = client.get(following)
+            assert response.status_code == 200, response.status_code
+            assert response.content.count(b'class="inbox-row') == size
+            content[0] = response.content
+            return response.content
+
+        samples.append(_measured(view))
+    return samples
 
 
 @dataclass(frozen=True)

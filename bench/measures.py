@@ -22,10 +22,12 @@ from postpress_dashboard.teams.models import LinkedAccount, Role, Team
 
 ADMIN = "bench-admin"
 PAGE_VIEWS_FOR_CONNECTIONS = 100
+# Issue 16: the server time an inbox page may add to its list call, by rows on the page.
+INBOX_GOALS = {100: 0.010, 25: 0.005}
 # The load before issue 16 (c05cf30, this benchmark's accept pattern fixed), on the machine
 # docs/benchmarks.md names, paired with the change in alternating runs: all requests per
 # second, and the CPU the dashboard's workers spent per request.
-LOAD_BEFORE_REQ_S = 55.3
+LOAD_BEFORE_REQ_S = 61.0
 LOAD_BEFORE_CPU_MS = 17.8
 
 
@@ -84,23 +86,27 @@ def inbox_rows(bench: Bench) -> list[Row]:
     for size, result in results.items():
         page = median([s.seconds for s in result.page])
         bare = median(result.bare)
+        goal = INBOX_GOALS.get(size)
         rows.append(
             Row(
                 f"Inbox, {size} rows: server time added to the list call (median)",
                 f"{ms(result.added)} ({ms(page)} page vs {ms(bare)} bare call, {page / bare:.2f}x)",
-                "<= 10 ms" if size == 100 else "(reported)",
-                result.added <= 0.010 if size == 100 else None,
+                f"<= {goal * 1000:.0f} ms" if goal else "(reported)",
+                result.added <= goal if goal else None,
             )
         )
-    calls = sorted({s.api_requests for result in results.values() for s in result.page})
+    views = {size: result.page + result.first_views for size, result in results.items()}
+    calls = sorted({s.api_requests for samples in views.values() for s in samples})
     rows.append(Row("Inbox: API calls per page view", _values(calls), "exactly 1", calls == [1]))
-    queries = {size: sorted({s.queries for s in result.page}) for size, result in results.items()}
+    queries = {size: sorted({s.queries for s in samples}) for size, samples in views.items()}
     rows.append(
         Row(
-            "Inbox: database queries per page view",
+            "Inbox: database queries per page view, first views of pages 2-4 included",
             ", ".join(f"{_values(counts)} with {size} rows" for size, counts in queries.items()),
-            "<= 6, same for any size",
-            len({tuple(counts) for counts in queries.values()}) == 1 and max(queries[100]) <= 6,
+            "<= 6, the same for any view",
+            len({tuple(counts) for counts in queries.values()}) == 1
+            and queries[100] == queries[100][:1]
+            and max(queries[100]) <= 6,
         )
     )
     return rows
@@ -114,8 +120,8 @@ def decide_rows(bench: Bench) -> list[Row]:
         Row(
             "Accept (htmx): server time added to the accept call (median)",
             f"{ms(decided.added)} ({ms(decide_median)} vs {ms(median(decided.bare))} bare)",
-            "(reported)",
-            None,
+            "<= 5 ms",
+            decided.added <= 0.005,
         ),
         Row(
             "Accept (htmx): database queries",
@@ -126,8 +132,8 @@ def decide_rows(bench: Bench) -> list[Row]:
         Row(
             "Accept (htmx): response size (largest)",
             f"{largest} bytes (the row fragment)",
-            "<= 2 KB",
-            largest <= 2048,
+            "<= 1 KB",
+            largest <= 1024,
         ),
     ]
 

@@ -10,6 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 
 from invitations import presenters
 from invitations.models import DecisionState, InvitationDecision
@@ -208,3 +211,15 @@ def test_rows_are_joined_as_the_page_s_loop_joins_them() -> None:
     ours, theirs = context(rows[0])
     expected = "".join(template("invitation-row", theirs | {"row": row}) for row in rows)
     assert presenters.invitation_rows(rows, ours) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [HOSTILE, "plain", "", 42, None, SafeString("<b>kept</b>"), gettext_lazy("Decline")],
+)
+def test_markup_escapes_as_format_html_does(value: object) -> None:
+    template = '<a title="{}">{named}</a>'
+    assert presenters.markup(template, value, named=value) == format_html(
+        template, value, named=value
+    )
+    assert isinstance(presenters.markup(template, value, named=value), SafeString)
