@@ -14,6 +14,7 @@ answer that asks to slow down (a rate limit): the rest are not tried, and say wh
 """
 
 import contextvars
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,6 +29,8 @@ from django.db import connections
 from postpress_dashboard.core.api import Deadline
 from postpress_dashboard.postpress.client import thread_session
 from postpress_dashboard.postpress.errors import PostpressError, RateLimitedError
+
+logger = logging.getLogger(__name__)
 
 # Answers that ask to slow down: a 429 whatever its type, and the types the catalogue files
 # under "429: slow down" (an unknown status's fallback included).
@@ -174,5 +177,5 @@ def _record_the_rest[R](
             continue
         try:
             outcomes[index] = pending.finish(future.result)  # waits for a call still in flight
-        except Exception:  # noqa: S112 - the first error is the one raised
-            continue
+        except Exception:  # the first error is the one raised; this one is logged
+            logger.exception("a bulk item's outcome could not be recorded")

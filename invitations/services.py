@@ -68,6 +68,8 @@ LISTED_KEPT_FOR = timedelta(days=7)
 LISTED_PRUNE_EVERY = 3600  # seconds
 # A copy listed again unchanged is rewritten (its listed_at) at most this often.
 LISTED_REFRESH_AFTER = timedelta(hours=1)
+# ListedInvitation's columns: invitation_id and inviter_name.
+LISTED_ID_MAX, LISTED_NAME_MAX = 200, 300
 
 
 class InvitationRefused(Exception):
@@ -117,12 +119,20 @@ def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedI
             account=account, listed_at__lt=timezone.now() - LISTED_KEPT_FOR
         ).delete()
     # One copy per id (the last listed): an upsert may not touch a row twice.
-    copies = {
-        item.id: (item.shared_secret or "", item.inviter.name if item.inviter else "")
-        for item in items
-    }
+    copies = {}
+    for item in items:
+        secret = item.shared_secret or ""
+        if not (_storable(item.id, LISTED_ID_MAX) and _storable(secret, len(secret))):
+            continue  # deciding it is refused as "not listed", rather than the page failing
+        name = item.inviter.name if item.inviter else ""
+        copies[item.id] = (secret, db_text(name, LISTED_NAME_MAX))  # the name is shown only
     if copies:
         _listed_upsert(account, copies)
+
+
+def _storable(text: str, limit: int) -> bool:
+    """Whether the database holds it as it is: no NUL, no lone surrogate, within its column."""
+    return text == db_text(text, limit)
 
 
 def _listed_upsert(account: LinkedAccount, copies: dict[str, tuple[str, str]]) -> None:
@@ -194,9 +204,7 @@ class Decision:
         it (a bulk never sends it again)."""
         record = self.record
         return (
-            self.already_handled
-            and record is not None
-            and record.state == DecisionState.UNCONFIRMED
+            self.already_handled and record is not None and decision_may_have_gone_through(record)
         )
 
     @property
@@ -307,6 +315,18 @@ class ClaimedDecision(PendingCall[InvitationHandled, Decision]):
                 error=error,
             )
             return Decision(invitation_id, action, record, error=error)
+        except Exception as error:  # a bug, not an answer: the call may have reached postpress
+            logger.exception("%s of %s failed unexpectedly", action, invitation_id)
+            _finish(record, DecisionState.UNCONFIRMED, "")
+            activity_record(
+                account=account,
+                actor=actor,
+                kind=action,
+                target=invitation_id,
+                target_name=name,
+                error=error,
+            )
+            return Decision(invitation_id, action, record, already_handled=True)
         _finish(record, DecisionState.DONE, "")
         activity_record(
             account=account,
@@ -342,16 +362,28 @@ def _claim_decision(
     # been told it may have gone through) or one whose worker died mid-call (in progress for
     # far longer than any call may take): whoever flips it first gets it.
     now = timezone.now()
-    retried = [DecisionState.FAILED, DecisionState.UNCONFIRMED]
-    if not retry_unconfirmed:
-        retried.remove(DecisionState.UNCONFIRMED)
-    retryable = Q(state__in=retried) | Q(
-        state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
-    )
+    retryable = Q(state=DecisionState.FAILED)
+    if retry_unconfirmed:  # a bulk leaves both kinds of "may have gone through" alone
+        retryable |= Q(state=DecisionState.UNCONFIRMED) | Q(
+            state=DecisionState.IN_PROGRESS, decided_at__lt=now - STALE_CLAIM_AFTER
+        )
     if existing.filter(retryable).update(**fields, error_type="", decided_at=now):
         _earlier_attempts_superseded(account, invitation_id, actor, now)
         return existing.get(), True
     return existing.select_related("actor").get(), False
+
+
+def decision_may_have_gone_through(record: InvitationDecision) -> bool:
+    """Unconfirmed, or in progress for longer than any call may take (its request died
+    mid-call): a person checks it before it is tried again."""
+    if record.state == DecisionState.UNCONFIRMED:
+        return True
+    stale_before = timezone.now() - STALE_CLAIM_AFTER
+    return (
+        record.state == DecisionState.IN_PROGRESS
+        and record.decided_at is not None
+        and record.decided_at < stale_before
+    )
 
 
 @dataclass(frozen=True)

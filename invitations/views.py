@@ -44,11 +44,11 @@ from postpress_dashboard.teams.services import account_attention_record, concern
 INBOX = "invitations:inbox"
 PAGE_TEMPLATE = "invitations/inbox.html"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
-# Bounds on the API's cursors the page links carry (F21): each of a sane length, so many
-# characters of them in one link (a request line must stay well under gunicorn's 4094 bytes),
-# so many pages.
+# Bounds on the API's cursors the page links carry (F21): each of a sane length, a signed
+# trail of so many characters in one link (a request line must stay well under gunicorn's
+# 4094 bytes), so many pages.
 MAX_CURSOR_LENGTH = 2000
-MAX_TRAIL_LENGTH = 2000
+MAX_TRAIL_LENGTH = 3000
 MAX_PAGES_REMEMBERED = 200
 TRAIL_SALT = "invitations.inbox.trail"
 MAX_INVITATION_ID = 200  # ListedInvitation.invitation_id
@@ -95,7 +95,7 @@ class PageTrail:
     def of(cls, token: str, number: int, *, account: LinkedAccount, size: int) -> "PageTrail":
         """The trail a page link carried; page 1's when it is missing, altered, for another
         list, or does not lead to page `number` (a page never reached)."""
-        if number <= 1 or not token:
+        if number <= 1 or not token or len(token) > MAX_TRAIL_LENGTH:
             return cls.start()
         try:
             first, *cursors = signing.loads(token, salt=_trail_salt(account, size))
@@ -110,7 +110,6 @@ class PageTrail:
             and 2 <= self.first <= self.number <= MAX_PAGES_REMEMBERED
             and len(self.cursors) == self.number - self.first + 1
             and all(isinstance(c, str) and 0 < len(c) <= MAX_CURSOR_LENGTH for c in self.cursors)
-            and sum(map(len, self.cursors)) <= MAX_TRAIL_LENGTH
         )
 
     @property
@@ -127,9 +126,9 @@ class PageTrail:
         if number > MAX_PAGES_REMEMBERED:
             return None
         first, cursors = self.first, [*self.cursors, next_cursor]
-        while sum(map(len, cursors)) > MAX_TRAIL_LENGTH:
+        while cursors and _signed_length(first, cursors) > MAX_TRAIL_LENGTH:
             first, cursors = first + 1, cursors[1:]
-        return PageTrail(number, first, tuple(cursors))
+        return PageTrail(number, first, tuple(cursors)) if cursors else None
 
     def previous(self) -> "PageTrail | None":
         """The trail of the page before; page 1's when its cursor was dropped."""
@@ -145,6 +144,13 @@ class PageTrail:
         return self.token or signing.dumps(
             [self.first, *self.cursors], salt=_trail_salt(account, size), compress=True
         )
+
+
+def _signed_length(first: int, cursors: list[str]) -> int:
+    """How long the trail of these cursors is in a link, signed and compressed (a signature's
+    length does not depend on its salt): non-ASCII cursors are escaped in it, repeated
+    characters compressed."""
+    return len(signing.dumps([first, *cursors], salt=TRAIL_SALT, compress=True))
 
 
 def _trail_salt(account: LinkedAccount, size: int) -> str:

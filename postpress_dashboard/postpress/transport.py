@@ -39,6 +39,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 # Bytes read from a request body (an upload's multipart encoder) per send: urllib3's 16 KiB
 # made encoding a large upload cost about as much as sending it (docs/benchmarks.md, "Uploads").
 SEND_BLOCK_BYTES = 1024 * 1024
+# Bytes handed to the socket per sendall. While a body is sent, the socket's timeout is the
+# connect timeout, and it bounds each sendall whole: a 1 MiB block would need about 340 KB/s
+# to leave in time, a slice of 64 KiB about 21 KB/s.
+SOCKET_SLICE_BYTES = 64 * 1024
 
 
 def monotonic() -> float:
@@ -146,7 +150,19 @@ def _answer_started() -> None:
 # (The type: ignore is urllib3's own: its getresponse returns its HTTPResponse, not http.client's.)
 
 
-class _HTTPConnection(urllib3.connection.HTTPConnection):
+class _SlicedSend:
+    """Sends a large block to the socket in slices of SOCKET_SLICE_BYTES (see there)."""
+
+    def send(self, data: Any) -> None:
+        if isinstance(data, bytes | bytearray | memoryview) and len(data) > SOCKET_SLICE_BYTES:
+            view = memoryview(data)
+            for start in range(0, len(view), SOCKET_SLICE_BYTES):
+                super().send(view[start : start + SOCKET_SLICE_BYTES])  # type: ignore[misc]
+            return
+        super().send(data)  # type: ignore[misc]
+
+
+class _HTTPConnection(_SlicedSend, urllib3.connection.HTTPConnection):
     response_class = _DeadlineResponse
 
     def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
@@ -154,7 +170,7 @@ class _HTTPConnection(urllib3.connection.HTTPConnection):
         return super().getresponse()
 
 
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+class _HTTPSConnection(_SlicedSend, urllib3.connection.HTTPSConnection):
     response_class = _DeadlineResponse
 
     def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]

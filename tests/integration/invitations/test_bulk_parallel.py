@@ -436,3 +436,50 @@ def test_a_bulk_withdraw_costs_the_same_queries_for_each_row(
     assert four - two == 2 * per_row
     assert eight - four == 4 * per_row
     assert per_row <= 6
+
+
+@responses.activate
+def test_a_claim_whose_request_died_mid_call_is_not_sent_again_by_a_bulk(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    ids = _listed(linkedin_account, 3)
+    abandoned = InvitationDecision.objects.create(
+        account=linkedin_account,
+        invitation_id="inv_1",
+        action="accept",
+        state=DecisionState.IN_PROGRESS,
+    )
+    long_ago = abandoned.decided_at - services.STALE_CLAIM_AFTER * 2
+    InvitationDecision.objects.filter(pk=abandoned.pk).update(decided_at=long_ago)
+    responses.add(responses.POST, HANDLE, json=ACCEPTED)
+
+    page = _bulk_accept(alice_client, linkedin_account, ids)
+
+    posted = Counter(_path_id(call.request, HANDLE) for call in responses.calls)
+    assert posted == {"inv_0": 1, "inv_2": 1}  # the one that may have gone through: not sent
+    assert "may have gone through on an earlier attempt and was not sent again" in page
+
+
+@responses.activate
+def test_a_bug_in_one_call_leaves_that_row_unconfirmed_and_the_others_decided(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    ids = _listed(linkedin_account, 3)
+
+    def answer(request: Any) -> Answer:
+        if _path_id(request, HANDLE) == "inv_1":
+            raise KeyError("a bug, not an answer")
+        return _json(ACCEPTED)
+
+    responses.add_callback(responses.POST, HANDLE, callback=answer)
+
+    page = _bulk_accept(alice_client, linkedin_account, ids)  # an answer, not a 500
+
+    assert "may have been accepted: check on the provider before trying again." in page
+    states = dict(InvitationDecision.objects.values_list("invitation_id", "state"))
+    assert states == {
+        "inv_0": DecisionState.DONE,
+        "inv_1": DecisionState.UNCONFIRMED,
+        "inv_2": DecisionState.DONE,
+    }
+    assert Entry.objects.get(target="inv_1").outcome == Outcome.UNCONFIRMED

@@ -2,6 +2,8 @@
 after a while, and the page links carry only sane cursors, so many characters and pages."""
 
 import json
+import random
+import string
 from datetime import timedelta
 
 import responses
@@ -114,13 +116,16 @@ def test_a_cursor_longer_than_any_sane_one_is_not_carried_and_offers_no_next_pag
     assert "c" * (MAX_CURSOR_LENGTH + 1) not in page
 
 
-def _serve_long_cursors(length: int) -> None:
-    """Page n + 1's cursor is "<n + 1>-" padded to `length` characters."""
+def _serve_long_cursors(length: int, alphabet: str = string.ascii_letters + string.digits) -> None:
+    """Page n + 1's cursor is "<n + 1>-" and random characters of `alphabet` up to `length`
+    (random: a compressed trail of repeated characters would be short whatever its cursors)."""
 
     def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         cursor = list_query(request).get("cursor", "1-")
         number = int(cursor.split("-")[0])
-        following = f"{number + 1}-".ljust(length, "x")
+        prefix = f"{number + 1}-"
+        padding = random.Random(number).choices(alphabet, k=length - len(prefix))
+        following = prefix + "".join(padding)
         body = {"object": "InvitationList", "items": [invitation(number)], "cursor": following}
         return 200, {}, json.dumps(body)
 
@@ -131,7 +136,10 @@ def _serve_long_cursors(length: int) -> None:
 def test_the_links_carry_a_bounded_trail_and_the_way_back_past_it_is_page_one(
     alice_client: Client, linkedin_account: LinkedAccount
 ) -> None:
-    length = MAX_TRAIL_LENGTH // 3  # three fit in a trail, not four
+    # Random letters and digits: about 6 bits each, so a signed, compressed trail of three
+    # 900-character cursors takes about 2,700 characters, of four about 3,600.
+    length = 900
+    assert 3 * length < MAX_TRAIL_LENGTH < 4 * length
     assert length <= MAX_CURSOR_LENGTH
     _serve_long_cursors(length)
     page = alice_client.get(INBOX).content.decode()
@@ -170,3 +178,34 @@ def test_no_page_is_offered_past_the_last_one_a_trail_may_reach(
     assert f"<span>Page {MAX_PAGES_REMEMBERED}</span>" in page
     assert list_calls()[0]["cursor"] == "c"
     assert "Next page" not in page
+
+
+@responses.activate
+def test_texts_no_column_holds_do_not_fail_the_page(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    long_name, nul_name = invitation(1), invitation(2)
+    long_name["inviter"]["inviter_name"] = "N" * 400
+    nul_name["inviter"]["inviter_name"] = "Ada\x00Lovelace"
+    long_id = invitation(3) | {"id": "inv_" + "9" * 300}
+    stub_list([long_name, nul_name, long_id, invitation(5)])
+
+    response = alice_client.get(INBOX, {"account": linkedin_account.pk})
+
+    assert response.status_code == 200
+    kept = dict(ListedInvitation.objects.values_list("invitation_id", "inviter_name"))
+    assert kept == {"inv_1": "N" * 300, "inv_2": "AdaLovelace", "inv_5": "Inviter 5"}
+
+
+@responses.activate
+def test_cursors_of_other_alphabets_still_make_links_a_server_takes(
+    alice_client: Client, linkedin_account: LinkedAccount
+) -> None:
+    # Escaped in the trail's JSON, each such character takes six: the bound counts them so.
+    _serve_long_cursors(600, alphabet="游标分页数据")
+    page = alice_client.get(INBOX).content.decode()
+    for number in range(2, 5):
+        following = page_link(page, "next")
+        assert len(f"GET {following} HTTP/1.1") < REQUEST_LINE_LIMIT
+        page = alice_client.get(following).content.decode()
+        assert f"<span>Page {number}</span>" in page

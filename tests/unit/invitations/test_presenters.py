@@ -115,7 +115,11 @@ ROWS = {
             DecisionState.DONE, "decline", actor=None, decided_at=datetime(2026, 1, 2, tzinfo=UTC)
         )
     ),
-    "in progress elsewhere": listed(decision=record(DecisionState.IN_PROGRESS, "decline")),
+    # Claimed "now" however late in the suite this runs: NOW is taken at import, and a claim
+    # older than STALE_CLAIM_AFTER reads as abandoned (unconfirmed), another state.
+    "in progress elsewhere": listed(
+        decision=record(DecisionState.IN_PROGRESS, "decline", decided_at=NOW + timedelta(days=1))
+    ),
     "abandoned mid-call": listed(
         decision=record(DecisionState.IN_PROGRESS, decided_at=NOW - timedelta(hours=1))
     ),

@@ -3,6 +3,7 @@ SEND_BLOCK_BYTES at a time, not urllib3's 16 KiB (docs/benchmarks.md, "Uploads")
 file arrives whole."""
 
 import hashlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def test_an_upload_is_read_from_its_encoder_in_send_blocks_and_arrives_whole(
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * (3 * MIB // 256))
     asked: list[int] = []
     read = MultipartEncoder.read
+    handed: list[int] = []  # bytes per sendall on the client's sockets
+    sendall = socket.socket.sendall
+
+    def counting_sendall(self: socket.socket, data: bytes, *args: int) -> None:
+        handed.append(len(data))
+        sendall(self, data, *args)
+
+    monkeypatch.setattr(socket.socket, "sendall", counting_sendall)
 
     def counting_read(self: MultipartEncoder, size: int = -1) -> bytes:
         asked.append(size)
@@ -50,5 +59,9 @@ def test_an_upload_is_read_from_its_encoder_in_send_blocks_and_arrives_whole(
 
     assert set(asked) == {transport.SEND_BLOCK_BYTES}
     assert transport.SEND_BLOCK_BYTES >= MIB
+    # ...and go to the socket in slices: while a body is sent, the socket's timeout (the
+    # connect timeout) bounds each sendall, which a 1 MiB block would miss on a slow link.
+    assert max(handed) == transport.SOCKET_SLICE_BYTES
+    assert sum(handed) > 3 * MIB
     [file] = received.files_in("video_message")
     assert file.sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
