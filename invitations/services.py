@@ -297,46 +297,39 @@ class ClaimedDecision(PendingCall[InvitationHandled, Decision]):
         )
 
     def finish(self, answer: Callable[[], InvitationHandled]) -> Decision:
-        account, action, actor, record = self.account, self.action, self.actor, self.record
-        invitation_id, name = self.listed.invitation_id, self.listed.inviter_name
+        record, invitation_id = self.record, self.listed.invitation_id
         try:
             handled = answer()
-        except PostpressError as error:
-            # Unconfirmed: a person may try again after checking; it is never repeated by
-            # itself.
-            state = DecisionState.UNCONFIRMED if error.unconfirmed else DecisionState.FAILED
-            _finish(record, state, error.error_type)
-            activity_record(
-                account=account,
-                actor=actor,
-                kind=action,
-                target=invitation_id,
-                target_name=name,
-                error=error,
+        except Exception as error:
+            if not isinstance(error, PostpressError):  # a bug, not an answer
+                logger.exception("%s of %s failed unexpectedly", self.action, invitation_id)
+            # Unconfirmed (it may have reached postpress): a person may try again after
+            # checking; it is never repeated by itself.
+            unconfirmed = is_unconfirmed(error)
+            error_type = error.error_type if isinstance(error, PostpressError) else ""
+            _finish(
+                record,
+                DecisionState.UNCONFIRMED if unconfirmed else DecisionState.FAILED,
+                error_type,
             )
-            return Decision(invitation_id, action, record, error=error)
-        except Exception as error:  # a bug, not an answer: the call may have reached postpress
-            logger.exception("%s of %s failed unexpectedly", action, invitation_id)
-            _finish(record, DecisionState.UNCONFIRMED, "")
-            activity_record(
-                account=account,
-                actor=actor,
-                kind=action,
-                target=invitation_id,
-                target_name=name,
-                error=error,
-            )
-            return Decision(invitation_id, action, record, already_handled=True)
+            self._record(error=error)
+            if isinstance(error, PostpressError):
+                return Decision(invitation_id, self.action, record, error=error)
+            return Decision(invitation_id, self.action, record, already_handled=True)
         _finish(record, DecisionState.DONE, "")
+        self._record(detail=f"postpress reports it {handled.status.lower()}")
+        return Decision(invitation_id, self.action, record, handled_status=handled.status)
+
+    def _record(self, *, error: Exception | None = None, detail: str = "") -> None:
         activity_record(
-            account=account,
-            actor=actor,
-            kind=action,
-            target=invitation_id,
-            target_name=name,
-            detail=f"postpress reports it {handled.status.lower()}",
+            account=self.account,
+            actor=self.actor,
+            kind=self.action,
+            target=self.listed.invitation_id,
+            target_name=self.listed.inviter_name,
+            error=error,
+            detail=detail,
         )
-        return Decision(invitation_id, action, record, handled_status=handled.status)
 
 
 def _claim_decision(
