@@ -117,18 +117,25 @@ class PageTrail:
         """The cursor of the page shown; None for page 1."""
         return self.cursors[-1] if self.cursors else None
 
-    def next(self, next_cursor: str | None) -> "PageTrail | None":
-        """The trail of the next page, which `next_cursor` leads to; None when there is none
-        (the last page) or it could not be carried."""
+    def next(
+        self, next_cursor: str | None, *, account: LinkedAccount, size: int
+    ) -> "PageTrail | None":
+        """The trail of the next page, which `next_cursor` leads to, signed; None when there
+        is none (the last page) or it could not be carried. Measured signed, as the link
+        carries it: cursors of other alphabets are escaped in it, repeated characters
+        compressed."""
         number = self.number + 1
         if not next_cursor or len(next_cursor) > MAX_CURSOR_LENGTH:
             return None
         if number > MAX_PAGES_REMEMBERED:
             return None
-        first, cursors = self.first, [*self.cursors, next_cursor]
-        while cursors and _signed_length(first, cursors) > MAX_TRAIL_LENGTH:
+        first, cursors = self.first, (*self.cursors, next_cursor)
+        while cursors:
+            token = _sign(first, cursors, account, size)
+            if len(token) <= MAX_TRAIL_LENGTH:
+                return PageTrail(number, first, cursors, token)
             first, cursors = first + 1, cursors[1:]
-        return PageTrail(number, first, tuple(cursors)) if cursors else None
+        return None
 
     def previous(self) -> "PageTrail | None":
         """The trail of the page before; page 1's when its cursor was dropped."""
@@ -141,16 +148,11 @@ class PageTrail:
     def signed(self, account: LinkedAccount, size: int) -> str:
         if not self.cursors:
             return ""
-        return self.token or signing.dumps(
-            [self.first, *self.cursors], salt=_trail_salt(account, size), compress=True
-        )
+        return self.token or _sign(self.first, self.cursors, account, size)
 
 
-def _signed_length(first: int, cursors: list[str]) -> int:
-    """How long the trail of these cursors is in a link, signed and compressed (a signature's
-    length does not depend on its salt): non-ASCII cursors are escaped in it, repeated
-    characters compressed."""
-    return len(signing.dumps([first, *cursors], salt=TRAIL_SALT, compress=True))
+def _sign(first: int, cursors: tuple[str, ...], account: LinkedAccount, size: int) -> str:
+    return signing.dumps([first, *cursors], salt=_trail_salt(account, size), compress=True)
 
 
 def _trail_salt(account: LinkedAccount, size: int) -> str:
@@ -185,7 +187,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
     page = selectors.received_invitation_page(account=account, limit=size, cursor=trail.cursor)
     if not page.key_problem:  # a call was made: its answer marks or clears the account
         account_attention_record(account=account, error=page.error)
-    following = None if page.failed else trail.next(page.next_cursor)
+    following = None if page.failed else trail.next(page.next_cursor, account=account, size=size)
     preceding = trail.previous()
 
     can_decide = decides_received_invitations(account.provider)

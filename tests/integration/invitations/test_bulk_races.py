@@ -7,13 +7,10 @@ WITHDRAWING status), taken in the request's thread; CI runs this file on SQLite 
 PostgreSQL. The API is a real HTTP server counting what reaches it.
 """
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -31,77 +28,13 @@ from invitations.models import (
 )
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import LinkedAccount, Role
+from tests.integration.invitations.counting_api import CountingApi
 
 ROWS = 24
 API_KEY = "pp_live_bulk_race_key"
 HTMX = {"HX-Request": "true"}
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class CountingApi:
-    """A postpress stand-in on 127.0.0.1 that counts the writes reaching it, by path, the
-    most it was answering at once, and the connections it was opened."""
-
-    def __init__(self) -> None:
-        self.writes: list[str] = []
-        self.connections = 0
-        self.now = 0
-        self.most = 0
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v1"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as postpress
-
-            def setup(self) -> None:
-                with api._lock:
-                    api.connections += 1
-                super().setup()
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", 0)))
-                self._count({"object": "UserInvitationHandled", "status": "ACCEPTED"})
-
-            def do_DELETE(self) -> None:
-                self._count({"object": "UserInvitationCanceled"})
-
-            def _count(self, body: dict[str, Any]) -> None:
-                with api._lock:
-                    api.writes.append(f"{self.command} {self.path.split('?')[0]}")
-                    api.now += 1
-                    api.most = max(api.most, api.now)
-                try:
-                    payload = json.dumps(body).encode()
-                    self.send_response(200)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                finally:
-                    with api._lock:
-                        api.now -= 1
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    def __enter__(self) -> "CountingApi":
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

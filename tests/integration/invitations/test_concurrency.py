@@ -6,12 +6,9 @@ IMMEDIATE transaction on SQLite, a unique constraint on both), never in process 
 this file on both backends (.ci/run). The API is a real HTTP server counting what reaches it.
 """
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -23,61 +20,13 @@ from invitations.forms import submission_token_issue
 from invitations.models import InvitationDecision, ListedInvitation, SentInvitation, SentStatus
 from postpress_dashboard.teams import services
 from postpress_dashboard.teams.models import LinkedAccount, Role, Team
+from tests.integration.invitations.counting_api import CountingApi
 
 PARALLEL_REQUESTS = 12
 DAILY_CAP = 5
 API_KEY = "pp_live_concurrency_key"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class CountingApi:
-    """A postpress stand-in on 127.0.0.1 that counts the POSTs it receives, by path."""
-
-    def __init__(self) -> None:
-        self.posts: list[str] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v1"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", 0)))
-                with api._lock:
-                    api.posts.append(self.path)
-                    number = len(api.posts)
-                body = {"object": "UserInvitationSent", "invitation_id": f"inv_{number}"}
-                if "/received/" in self.path:
-                    body = {"object": "UserInvitationHandled", "status": "accepted"}
-                self._answer(body)
-
-            def _answer(self, body: dict[str, Any]) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    def __enter__(self) -> "CountingApi":
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture
