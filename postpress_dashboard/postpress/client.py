@@ -4,7 +4,9 @@ Wire format, timeouts and retries follow the API documentation (docs/api-client.
 - every call sends ``X-API-KEY`` and ``accept: application/json``;
 - JSON bodies leave optional fields out rather than sending them empty;
 - start-chat streams a multipart body from files on disk, its arrays spelled as
-  ``multipart_arrays`` says (multipart.ArrayStyle: the docs leave the spelling open);
+  ``multipart_arrays`` says (multipart.ArrayStyle: the docs leave the spelling open), or,
+  with ``start_chat_streamed``, from files still arriving (a chunked body: whatever stops the
+  files stops the request before its last chunk, and is raised as it is);
 - GET and DELETE are retried on connection errors, timeouts, 429, 502, 503, 504 and a 500
   ``errors/provider_error``; a POST only when the connection was never established, so an
   action is never done twice;
@@ -20,7 +22,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +49,9 @@ from postpress_dashboard.postpress.errors import (
 from postpress_dashboard.postpress.multipart import (
     DEFAULT_ARRAY_STYLE,
     ArrayStyle,
+    StreamedFile,
     new_chat_fields,
+    streamed_new_chat_body,
     streaming_encoder,
 )
 from postpress_dashboard.postpress.schemas import (
@@ -114,6 +118,8 @@ class _Call[T]:
     params: Mapping[str, str | int] | None = None
     json: Mapping[str, Any] | None = None
     multipart: NewChat | None = None
+    # Files sent while they arrive (start_chat_streamed): the multipart chat's own are not.
+    streamed: Iterable[StreamedFile] | None = None
     # What a retried call means when the thing is already gone (404): the earlier attempt,
     # whose answer was lost, did the job. Only for calls whose purpose is removal.
     done_when_gone: T | None = None
@@ -203,6 +209,18 @@ class PostpressClient:
 
     def start_chat(self, chat: NewChat) -> ChatStarted:
         return self._call(_Call("POST", "/chats", False, parsing.chat_started, multipart=chat))
+
+    def start_chat_streamed(self, chat: NewChat, files: Iterable[StreamedFile]) -> ChatStarted:
+        """Start a chat whose files are sent while they arrive (`files`, in the order
+        new_chat_fields puts them): the body goes chunked, its length unknown until its end.
+
+        An exception raised by a file's chunks stops the request where it stands: its last
+        chunk is never sent and the connection is closed, and the exception comes out of this
+        call as it is (not a PostpressError). The API may or may not have acted on the part it
+        got: docs/chats.md, "Uploads that stop part-way". Never retried once a byte has left,
+        as every POST."""
+        call = _Call("POST", "/chats", False, parsing.chat_started, multipart=chat, streamed=files)
+        return self._call(call)
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -354,6 +372,11 @@ class PostpressClient:
     def _body(self, call: _Call[Any]) -> AbstractContextManager[Any]:
         if call.multipart is None:
             return nullcontext(None)
+        if call.streamed is not None:
+            content_type, blocks = streamed_new_chat_body(
+                call.multipart, call.streamed, self.multipart_arrays
+            )
+            return nullcontext(_StreamedBody(content_type, blocks))
         return streaming_encoder(new_chat_fields(call.multipart, self.multipart_arrays))
 
     def _http(self) -> requests.Session:
@@ -371,6 +394,18 @@ class PostpressClient:
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter.
         return random.uniform(0, self.retry.backoff_base * 2**attempt)  # noqa: S311
+
+
+class _StreamedBody:
+    """A body of unknown length: requests sends it chunked, a block per chunk, and a block
+    that raises ends the request without its last chunk (urllib3 then closes the connection)."""
+
+    def __init__(self, content_type: str, blocks: Iterator[bytes]) -> None:
+        self.content_type = content_type
+        self._blocks = blocks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._blocks
 
 
 class _Retryable(Exception):

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from postpress_dashboard.sandbox import chats, invitations
+from postpress_dashboard.sandbox.body import BodyMalformed
 from postpress_dashboard.sandbox.errors import ApiError, Header, not_found
 from postpress_dashboard.sandbox.operations import JsonObject, Operation
 from postpress_dashboard.sandbox.request import SandboxRequest
@@ -116,7 +117,13 @@ class SandboxApp:
             response = self._respond(request)
         except ApiError as error:
             response = error_response(error)
-        request.discard_unread_body()
+            request.discard_unread_body()
+        except BodyMalformed as error:
+            # The framing is broken: the rest cannot be read, the server closes after this.
+            detail = f"The chunked body is malformed: {error}."
+            response = error_response(ApiError("errors/malformed_request", detail))
+        else:
+            request.discard_unread_body()
         if self.latency_ms:
             self._sleep(self.latency_ms / 1000)
         start_response(_status_line(response.status), _headers(response))

@@ -16,6 +16,10 @@ from postpress_dashboard.sandbox.errors import ApiError
 from postpress_dashboard.sandbox.models import ReceivedFile
 from postpress_dashboard.sandbox.request import SandboxRequest
 
+# What the parser is told of a chunked body's length (it reads until the body ends): the same
+# limits then hold as for a body with a Content-Length, Django's on fields and files.
+UNKNOWN_LENGTH = 2**62
+
 
 @dataclass(frozen=True)
 class MultipartForm:
@@ -70,7 +74,9 @@ def parse_multipart_form(request: SandboxRequest) -> MultipartForm:
             f"Send the body as multipart/form-data, not {request.media_type or 'nothing'}.",
         )
     handler = DigestingUploadHandler()
-    meta = {"CONTENT_TYPE": request.content_type, "CONTENT_LENGTH": request.content_length}
+    # Django's parser reads until the body ends; the length only tells it whether there is one.
+    length = UNKNOWN_LENGTH if request.content_length is None else request.content_length
+    meta = {"CONTENT_TYPE": request.content_type, "CONTENT_LENGTH": length}
     try:
         fields, _ = MultiPartParser(meta, request.body, [handler]).parse()
     except MultiPartParserError as error:

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import parse_qs
 from wsgiref.types import WSGIEnvironment
 
@@ -20,14 +21,22 @@ class SandboxRequest:
     path: str
     query: dict[str, list[str]]
     content_type: str
-    content_length: int
+    # None for a body sent without a length (chunked): the server decodes it and says where it
+    # ends (wsgi.input_terminated).
+    content_length: int | None
     api_key: str
-    # Bounded by Content-Length: the raw socket stream would block reading past the body.
-    body: LimitedStream
+    # Bounded by Content-Length, or ending where the chunked body ends: the raw socket stream
+    # would block reading past the body.
+    body: "LimitedStream | BinaryIO"
 
     @classmethod
     def from_environ(cls, environ: WSGIEnvironment) -> "SandboxRequest":
-        content_length = _content_length(environ)
+        body: LimitedStream | BinaryIO
+        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+            content_length, body = None, environ["wsgi.input"]
+        else:
+            content_length = _content_length(environ)
+            body = LimitedStream(environ["wsgi.input"], content_length)
         return cls(
             method=environ["REQUEST_METHOD"].upper(),
             # WSGI hands the path over as latin-1; clients percent-encode UTF-8.
@@ -36,7 +45,7 @@ class SandboxRequest:
             content_type=environ.get("CONTENT_TYPE", ""),
             content_length=content_length,
             api_key=environ.get("HTTP_X_API_KEY", ""),
-            body=LimitedStream(environ["wsgi.input"], content_length),
+            body=body,
         )
 
     @property
@@ -66,10 +75,14 @@ class SandboxRequest:
                 "errors/malformed_request",
                 "Send the body as JSON with Content-Type: application/json.",
             )
-        if self.content_length > MAX_JSON_BODY_BYTES:
-            raise ApiError("errors/content_too_large", "The JSON body is larger than 1 MB.")
+        too_large = ApiError("errors/content_too_large", "The JSON body is larger than 1 MB.")
+        if self.content_length is not None and self.content_length > MAX_JSON_BODY_BYTES:
+            raise too_large
+        text = self.body.read(MAX_JSON_BODY_BYTES + 1)  # the same bound for a chunked body
+        if len(text) > MAX_JSON_BODY_BYTES:
+            raise too_large
         try:
-            body = json.loads(self.body.read())
+            body = json.loads(text)
         except ValueError as error:
             raise ApiError("errors/malformed_request", f"The body is not JSON: {error}") from error
         if not isinstance(body, dict):

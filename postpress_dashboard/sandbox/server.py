@@ -17,6 +17,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from django.conf import settings
 
 from postpress_dashboard.sandbox.app import AbortConnection, SandboxApp, error_response
+from postpress_dashboard.sandbox.body import BodyCutOff, ChunkedBody, LengthBody
 from postpress_dashboard.sandbox.errors import ApiError
 from postpress_dashboard.sandbox.state import DEFAULT_INVITATION_LIMIT, SandboxState
 
@@ -66,12 +67,20 @@ class _SandboxServerHandler(ServerHandler):
         if isinstance(sys.exc_info()[1], AbortConnection):
             self.request_handler.reset_connection()
             return
+        if isinstance(sys.exc_info()[1], BodyCutOff):
+            # An incomplete message is no request (RFC 9112 §8): nothing was started, and
+            # nobody waits for an answer. Close without one.
+            self.request_handler.close_connection = True
+            return
         # Where the request's body stands is unknown: no request may follow on this connection.
         self.request_handler.close_connection = True
         super().handle_error()  # logs the traceback, then answers with error_output()
 
     def cleanup_headers(self) -> None:
         super().cleanup_headers()  # adds Content-Length when the body's size is known
+        if not self.request_handler.body.finished:
+            # The endpoint left part of the body unread: the next request's start is unknown.
+            self.request_handler.close_connection = True
         if "Content-Length" not in self.headers:
             self.request_handler.close_connection = True  # the body ends where the connection does
         if self.request_handler.close_connection:
@@ -99,6 +108,7 @@ class _SandboxRequestHandler(WSGIRequestHandler):
     # BaseHTTPRequestHandler.handle serves requests until the connection closes; wsgiref's own
     # handle() serves one.
     handle = BaseHTTPRequestHandler.handle
+    body: LengthBody | ChunkedBody  # the current request's
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox runs beside the dashboard and inside test runs."""
@@ -118,16 +128,36 @@ class _SandboxRequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        if "Transfer-Encoding" in self.headers or not _valid_length(self.headers):
-            # Bodies are read by Content-Length only: after any other, the stream's position
-            # is unknown, so no request may follow on this connection.
+        environ = self.get_environ()
+        if "Transfer-Encoding" in self.headers:
+            codings = ",".join(self.headers.get_all("Transfer-Encoding") or ())
+            if [c.strip().lower() for c in codings.split(",")] != ["chunked"]:
+                # RFC 9112 §6.1: a coding other than chunked alone is not understood here.
+                self.close_connection = True
+                self.send_error(501, "Only the chunked transfer coding is understood")
+                return
+            # A Content-Length beside chunked is ignored (RFC 9112 §6.3), and the connection
+            # closed after the answer.
+            if "Content-Length" in self.headers:
+                self.close_connection = True
+                environ.pop("CONTENT_LENGTH", None)
+            body = ChunkedBody(self.rfile)
+            environ["wsgi.input_terminated"] = True  # read until it ends
+        elif _valid_length(self.headers):
+            body = LengthBody(self.rfile, int(self.headers.get("Content-Length") or 0))
+        else:
+            # Where such a body ends is unknown: none is read, and no request may follow.
             self.close_connection = True
+            body = LengthBody(self.rfile, 0)
         handler = _SandboxServerHandler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+            body, self.wfile, self.get_stderr(), environ, multithread=True
         )
         handler.http_version = "1.1"
         handler.request_handler = self
+        self.body = body
         handler.run(self.server.get_app())
+        if not body.finished:
+            self.close_connection = True  # also when no answer was sent (see cleanup_headers)
 
     def reset_connection(self) -> None:
         """Close at once with SO_LINGER 0, so the kernel sends RST rather than a response."""
