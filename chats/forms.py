@@ -42,6 +42,12 @@ ATTACHMENTS_TAKE = (
     "images (HEIC too), audio, video, PDF or Office documents, ZIP archives, and plain text or "
     "CSV in UTF-8"
 )
+FILE_LABELS = {
+    "attachments": "Attachments",
+    "voice_message": "Voice message",
+    "video_message": "Video message",
+    "follow_up_attachments": "Follow-up attachments",
+}
 TAKES = {
     "attachments": ATTACHMENTS_TAKE,
     "follow_up_attachments": ATTACHMENTS_TAKE,
@@ -145,25 +151,51 @@ class CheckedFile:
         return SentFile(name=self.name, size=self.uploaded.size or 0)
 
 
-def _check_file(uploaded: UploadedFile, field: str, label: str) -> CheckedFile:
-    name = safe_filename(uploaded.name or "file")
-    kind = sniff_file(uploaded.file, name)
+def kind_problem(kind: Kind | None, name: str, field: str) -> str:
+    """Why a file of this kind (None: not recognised) cannot go in `field`, or ""."""
+    label = FILE_LABELS[field]
     if kind is None and claims_text(name) and field.endswith("attachments"):
-        raise forms.ValidationError(
+        return (
             f"“{name}” is not UTF-8 text, the only text we can send as it is. Save it as UTF-8 "
             "(in Excel: “CSV UTF-8”) and choose it again."
         )
     if kind is None:
         # Every file leaves as the type its content shows (the name follows): one whose
         # content we cannot recognise could be anything, so it is not sent.
-        raise forms.ValidationError(
+        return (
             f"“{name}” is not a file type we can recognise by its content, so it is not sent. "
             f"{label} takes {TAKES[field]}."
         )
     if kind.family not in FAMILIES_OF_FIELD[field]:
-        raise forms.ValidationError(
-            f"“{name}” is a {kind.name} file. {label} takes {TAKES[field]}."
-        )
+        return f"“{name}” is a {kind.name} file. {label} takes {TAKES[field]}."
+    return ""
+
+
+def field_refusal(field: str, fields: rules.ChatFields, account: LinkedAccount) -> str:
+    """Why this account and API take no file in `field`, or ""."""
+    provider = account.get_provider_display()
+    offered = {
+        "attachments": True,
+        "voice_message": fields.voice_message,
+        "video_message": fields.video_message,
+        "follow_up_attachments": fields.recruiter_options,
+    }
+    refused = {
+        "voice_message": f"{provider} takes no voice message: {fields.voice_help}",
+        "video_message": (
+            f"{provider} takes no video message: send videos under Attachments instead."
+        ),
+        "follow_up_attachments": "Follow-up attachments go with LinkedIn Recruiter only.",
+    }
+    return "" if offered[field] else refused[field]
+
+
+def _check_file(uploaded: UploadedFile, field: str) -> CheckedFile:
+    name = safe_filename(uploaded.name or "file")
+    kind = sniff_file(uploaded.file, name)
+    problem = kind_problem(kind, name, field)
+    if problem or kind is None:  # kind_problem refuses None
+        raise forms.ValidationError(problem)
     # Sent under a name of the kind it is, whatever extension it came with (F20).
     return CheckedFile(uploaded=uploaded, kind=kind, name=kind.file_name(name))
 
@@ -286,15 +318,17 @@ class ChatStartForm(forms.Form):
 
     # Files last, in the form and in the page: browsers send fields in order, so the text
     # arrives before an upload that may be stopped for its size.
-    attachments = MultipleFileField(label="Attachments", required=False, error_messages=EMPTY_FILE)
+    attachments = MultipleFileField(
+        label=FILE_LABELS["attachments"], required=False, error_messages=EMPTY_FILE
+    )
     voice_message = forms.FileField(
-        label="Voice message", required=False, error_messages=EMPTY_FILE
+        label=FILE_LABELS["voice_message"], required=False, error_messages=EMPTY_FILE
     )
     video_message = forms.FileField(
-        label="Video message", required=False, error_messages=EMPTY_FILE
+        label=FILE_LABELS["video_message"], required=False, error_messages=EMPTY_FILE
     )
     follow_up_attachments = MultipleFileField(
-        label="Follow-up attachments", required=False, error_messages=EMPTY_FILE
+        label=FILE_LABELS["follow_up_attachments"], required=False, error_messages=EMPTY_FILE
     )
 
     # A one-time token per form, issued and signed by the server for this team and user: the
@@ -308,9 +342,13 @@ class ChatStartForm(forms.Form):
         account: LinkedAccount | None,
         user: AbstractBaseUser,
         upload_problem: str = "",
+        files_follow: bool = False,
         **kwargs: Any,
     ) -> None:
+        """`files_follow`: the text of an upload forwarded while it arrives, checked before
+        its files, which follow (chats/streaming.py checks each as it passes)."""
         super().__init__(*args, **kwargs)
+        self.files_follow = files_follow
         self._team, self._user = team, user
         self.initial["submission"] = submissions.submission_token_issue(
             purpose=SUBMISSION_PURPOSE, team=team, user=user
@@ -378,7 +416,7 @@ class ChatStartForm(forms.Form):
 
     @property
     def had_files(self) -> bool:
-        return bool(self.files) or bool(self.upload_problem)
+        return bool(self.files) or bool(self.upload_problem) or self.files_follow
 
     @property
     def kept_file_fields(self) -> frozenset[str]:
@@ -426,7 +464,12 @@ class ChatStartForm(forms.Form):
             # Checked as it will be sent: markup that sanitizes to nothing is no message.
             cleaned["message"] = recruiter_html(cleaned.get("message") or "").strip()
         self._clean_recipients_for(fields, cleaned)
-        self._clean_files_for(fields, account, cleaned)
+        if self.files_follow:
+            # Checked one by one as they pass (chats/streaming.py): none has arrived yet.
+            for name in FILE_FIELDS:
+                cleaned[name] = [] if name.endswith("attachments") else None
+        else:
+            self._clean_files_for(fields, account, cleaned)
         if fields.classic_options:
             self._clean_topic(cleaned)
         if fields.recruiter_options:
@@ -434,7 +477,8 @@ class ChatStartForm(forms.Form):
         # The API requires none of text, subject and files; a chat with none of them has
         # nothing to start the conversation with, so at least one is asked for.
         content = ("message", "subject", *FILE_FIELDS[:3])
-        if not self.upload_problem and not any(cleaned.get(name) for name in content):
+        given = self.files_follow or any(cleaned.get(name) for name in content)
+        if not self.upload_problem and not given:
             self.add_error("message", NOTHING_TO_SEND)
         return cleaned
 
@@ -446,34 +490,19 @@ class ChatStartForm(forms.Form):
     def _clean_files_for(
         self, fields: rules.ChatFields, account: LinkedAccount, cleaned: dict[str, Any]
     ) -> None:
-        provider = account.get_provider_display()
-        offered = {
-            "attachments": True,
-            "voice_message": fields.voice_message,
-            "video_message": fields.video_message,
-            "follow_up_attachments": fields.recruiter_options,
-        }
-        refused = {
-            "voice_message": f"{provider} takes no voice message: {fields.voice_help}",
-            "video_message": (
-                f"{provider} takes no video message: send videos under Attachments instead."
-            ),
-            "follow_up_attachments": "Follow-up attachments go with LinkedIn Recruiter only.",
-        }
         for name in FILE_FIELDS:
             value = cleaned.get(name)
             uploads = value if isinstance(value, list) else [value] if value else []
             if not uploads:
                 cleaned[name] = [] if name.endswith("attachments") else None
                 continue
-            if not offered[name]:
-                self.add_error(name, refused[name])
+            if refusal := field_refusal(name, fields, account):
+                self.add_error(name, refusal)
                 continue
-            label = str(self.fields[name].label)
             checked = []
             for uploaded in uploads:
                 try:
-                    checked.append(_check_file(uploaded, name, label))
+                    checked.append(_check_file(uploaded, name))
                 except forms.ValidationError as error:
                     self.add_error(name, error)
             if name.endswith("attachments"):

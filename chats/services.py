@@ -1,5 +1,6 @@
 """Starting a chat: the call, and its record in the team's activity log."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from activity.models import Kind
 from activity.services import activity_record
 from chats.models import ChatStatus, ChatSubmission
 from chats.rules import RECRUITER_TAGS
-from chats.uploads import human_size
+from chats.uploads import UploadStopped, human_size
 from invitations.services import (
     STALE_CLAIM_AFTER,
     AbandonedCall,
@@ -19,7 +20,9 @@ from invitations.services import (
     WriteUnconfirmed,
     account_client,
 )
+from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.errors import PostpressError
+from postpress_dashboard.postpress.multipart import StreamedFile
 from postpress_dashboard.postpress.schemas import ChatStarted, NewChat
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
@@ -106,6 +109,94 @@ def chat_start(
         reservation.save(update_fields=["status", "status_at", "chat_id", "message_id"])
     activity_record(account=account, actor=actor, kind=Kind.CHAT, target=target, **about)
     return ChatOutcome(started=started)
+
+
+def chat_start_streamed(
+    *,
+    account: LinkedAccount,
+    chat: NewChat,
+    files: Iterable[StreamedFile],
+    sent: list[SentFile],
+    actor: Actor,
+    submission: str = "",
+) -> ChatOutcome:
+    """Start the chat while its files arrive (chats/streaming.py): `files` yields them as
+    they pass their checks, `sent` lists them once through. Once per form submission, as
+    chat_start, and recorded either way.
+
+    Raises ApiKeyUnavailable, PostpressError (refused: the form may try again),
+    UploadUnconfirmed (the upload stopped after the request opened: a cap passed, a file
+    refused, the browser gone; the request ended without its last chunk, but postpress does
+    not say what it does with such a request) or WriteUnconfirmed (the answer was lost).
+    Never retried."""
+    target = ", ".join(chat.attendees_ids)
+    client = account_client(account)  # ApiKeyUnavailable: nothing was tried
+    reservation, earlier = _reserve_chat(account, target, actor, submission)
+    if earlier is not None:
+        return ChatOutcome(started=None, earlier=earlier)  # no second chat
+
+    def about(extra: str = "") -> dict[str, Any]:
+        files_sent = ", ".join(f"{file.name} ({human_size(file.size)})" for file in sent)
+        detail = "; ".join(part for part in (files_sent and f"Files: {files_sent}", extra) if part)
+        return {"detail": detail}
+
+    try:
+        started = client.start_chat_streamed(chat, files)
+    except UploadStopped as stopped:
+        # Part of the body went: unconfirmed, whatever RFC 9112 says of incomplete messages.
+        _mark_unconfirmed(reservation)
+        stopped_words = f"Upload stopped part-way: {stopped.reason}"
+        activity_record(
+            account=account,
+            actor=actor,
+            kind=Kind.CHAT,
+            target=target,
+            error=stopped,
+            **about(stopped_words),
+        )
+        raise UploadUnconfirmed(stopped) from stopped
+    except PostpressError as error:
+        _chat_failed(reservation, error, account=account, actor=actor, target=target, about=about())
+        raise
+    except Exception as error:
+        # A bug while the body was being sent: part of it may have gone.
+        _mark_unconfirmed(reservation)
+        activity_record(
+            account=account, actor=actor, kind=Kind.CHAT, target=target, error=error, **about()
+        )
+        raise
+    if reservation is not None:
+        reservation.status, reservation.status_at = ChatStatus.STARTED, timezone.now()
+        reservation.chat_id = started.chat_id or ""
+        reservation.message_id = started.message_id or ""
+        reservation.save(update_fields=["status", "status_at", "chat_id", "message_id"])
+    activity_record(account=account, actor=actor, kind=Kind.CHAT, target=target, **about())
+    return ChatOutcome(started=started)
+
+
+def _mark_unconfirmed(reservation: ChatSubmission | None) -> None:
+    if reservation is not None:
+        reservation.status, reservation.status_at = ChatStatus.UNCONFIRMED, timezone.now()
+        reservation.save(update_fields=["status", "status_at"])
+
+
+UPLOAD_STOPPED = (
+    "It stopped after the files had begun to go to postpress, whose documentation does not say "
+    "what it does with a request cut off part-way."
+)
+
+
+class UploadUnconfirmed(WriteUnconfirmed):
+    """An upload forwarded while it arrived stopped after its request to postpress opened:
+    why, in words, then that the chat may have started."""
+
+    def __init__(self, stopped: UploadStopped) -> None:
+        super().__init__(Kind.CHAT, stopped)
+        self.reason = stopped.reason
+
+    @property
+    def message(self) -> str:
+        return f"{self.reason} {UPLOAD_STOPPED} {unconfirmed_message('chat')}"
 
 
 def _reserve_chat(

@@ -42,24 +42,22 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         self._files += 1
         self._file_bytes = 0
         if self._files > settings.CHAT_UPLOAD_MAX_FILES:
-            self._stop(f"At most {settings.CHAT_UPLOAD_MAX_FILES} files can go with one chat.")
+            self._stop(too_many_files())
         # The temporary file takes the name's extension: a safe name keeps it short and plain.
         super().new_file(field_name, safe_filename(file_name), *args, **kwargs)
 
     def upload_interrupted(self) -> None:
         # The body was cut off (a cancelled or dropped upload): never send the chat without it.
-        self.problem = "The upload was interrupted before every file arrived: choose them again."
+        self.problem = UPLOAD_INTERRUPTED
         super().upload_interrupted()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._file_bytes += len(raw_data)
         self._request_bytes += len(raw_data)
         if self._file_bytes > settings.CHAT_UPLOAD_MAX_FILE_BYTES:
-            limit = human_size(settings.CHAT_UPLOAD_MAX_FILE_BYTES)
-            self._stop(f"“{self.file_name}” is larger than {limit}, the most one file may be.")
+            self._stop(file_too_big(self.file_name))
         if self._request_bytes > settings.CHAT_UPLOAD_MAX_REQUEST_BYTES:
-            limit = human_size(settings.CHAT_UPLOAD_MAX_REQUEST_BYTES)
-            self._stop(f"The files together are larger than {limit}, the most one chat may carry.")
+            self._stop(files_too_big())
         return super().receive_data_chunk(raw_data, start)
 
     def _stop(self, problem: str) -> None:
@@ -67,6 +65,34 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         if getattr(self, "file", None) is not None:
             self.file.close()  # removes the temporary file
         raise StopUpload(connection_reset=False)
+
+
+UPLOAD_INTERRUPTED = "The upload was interrupted before every file arrived: choose them again."
+
+
+def too_many_files() -> str:
+    return f"At most {settings.CHAT_UPLOAD_MAX_FILES} files can go with one chat."
+
+
+def file_too_big(name: str) -> str:
+    limit = human_size(settings.CHAT_UPLOAD_MAX_FILE_BYTES)
+    return f"“{name}” is larger than {limit}, the most one file may be."
+
+
+def files_too_big() -> str:
+    limit = human_size(settings.CHAT_UPLOAD_MAX_REQUEST_BYTES)
+    return f"The files together are larger than {limit}, the most one chat may carry."
+
+
+class UploadStopped(Exception):
+    """An upload being forwarded while it arrives stopped part-way: a cap passed, a file of a
+    type the field does not take, text that stopped being UTF-8, the browser's body cut off.
+    `reason` is in words for the person. (Not an OSError: raised inside the request to
+    postpress, it must never read as a broken connection there.)"""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def safe_filename(name: str) -> str:
@@ -211,20 +237,35 @@ CSV = Kind("CSV", "text/csv", "text", ("csv",))
 TEXT_EXTENSIONS = ("txt", "csv")
 
 
+class TextCheck:
+    """UTF-8 text checked as it passes, a piece at a time: valid UTF-8, an optional byte order
+    mark, and no control characters beyond tab and line breaks."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self.is_text = True
+
+    def feed(self, data: bytes | memoryview, *, final: bool = False) -> bool:
+        """False from the first piece that is not text on; `final` for the last piece (a
+        sequence cut off at the end is not text)."""
+        if self.is_text:
+            try:
+                self.is_text = not _NOT_TEXT.search(self._decoder.decode(data, final=final))
+            except UnicodeDecodeError:
+                self.is_text = False
+        return self.is_text
+
+
 def is_utf8_text(handle: IO[bytes]) -> bool:
-    """True when the whole file (read in chunks, then rewound) is UTF-8 text: valid UTF-8, an
-    optional byte order mark, and no control characters beyond tab and line breaks."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    """True when the whole file (read in chunks, then rewound) is UTF-8 text (TextCheck)."""
+    check = TextCheck()
     try:
         while chunk := handle.read(TEXT_CHUNK):
-            if _NOT_TEXT.search(decoder.decode(chunk)):
+            if not check.feed(chunk):
                 return False
-        decoder.decode(b"", final=True)  # a sequence cut off at the end
-    except UnicodeDecodeError:
-        return False
+        return check.feed(b"", final=True)
     finally:
         handle.seek(0)
-    return True
 
 
 def text_kind(name: str) -> Kind:

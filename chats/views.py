@@ -7,7 +7,9 @@ services.recruiter_html).
 
 Uploads are capped while they stream in: `chat_new` installs CappedUploadHandler before
 anything reads the body, which is why it is csrf_exempt and checks CSRF itself right after
-(Django's documented pattern for per-view upload handlers).
+(Django's documented pattern for per-view upload handlers). From CHAT_UPLOAD_STREAM_FROM_BYTES
+on, the upload goes on to postpress while it arrives instead (`_chat_new_streamed`,
+chats/streaming.py): the text fields are read first, then CSRF and the form checked on them.
 """
 
 from typing import Any
@@ -17,12 +19,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from chats import services
+from chats import services, streaming
 from chats.forms import FIELD_FOR_CHAT_ERROR, FILES_AGAIN, ChatStartForm
 from chats.models import ChatStatus, ChatSubmission
 from chats.uploads import CappedUploadHandler
@@ -121,6 +124,15 @@ def _place_api_error(form: ChatStartForm, error: PostpressError) -> None:
 @team_required
 @vary_on_headers("HX-Request")
 def chat_new(request: TeamRequest) -> HttpResponse:
+    if streaming.streams(request):
+        # A large upload goes on to postpress while it arrives (docs/chats.md, "Uploads").
+        upload = streaming.ChatUpload(request)
+        # The text fields, up to the first file: what CSRF and the form read.
+        request._post, request._files = upload.read_fields(), MultiValueDict()
+        try:
+            return _chat_new_streamed(request, upload)
+        finally:
+            upload.drain()  # the rest of a body refused or stopped, so the browser gets the page
     handler = CappedUploadHandler(request)
     # Before anything reads the body: every file goes to disk, and a cap stops the upload.
     request.upload_handlers = [handler]
@@ -175,14 +187,75 @@ def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpRespons
     except PostpressError as error:
         _place_api_error(form, error)
     else:
-        if outcome.earlier is not None and outcome.earlier.status != ChatStatus.STARTED:
-            # The same form again: say what its first submission really did, nothing more.
-            form.add_error(None, _repeat_state(outcome.earlier))
-            return _render(request, form)
-        messages.success(request, _started_message(chat, outcome))
-        url = f"{reverse('chats:new')}?{urlencode({'account': form.cleaned_data['account'].pk})}"
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        return _started(request, form, chat, outcome)
     return _render(request, form)
+
+
+@csrf_protect
+def _chat_new_streamed(request: TeamRequest, upload: streaming.ChatUpload) -> HttpResponse:
+    """As _chat_new, the files checked and sent while they arrive: a refusal before the
+    request to postpress opened is a plain one; a stop after it, unconfirmed."""
+    team = request.team
+    data = request.POST
+    account = _account(team, data.get("account"))
+    if "refresh" in data:  # a page from before the refresh button said so in its address
+        form = ChatStartForm(team=team, account=account, user=request.user, initial=data.dict())
+        return _render(request, form)
+    form = ChatStartForm(
+        data,
+        team=team,
+        account=account,
+        user=request.user,
+        upload_problem=upload.problem,
+        files_follow=upload.has_files,
+    )
+    if not form.is_valid():
+        return _render(request, form, status=400)
+    cleaned = form.cleaned_data
+    refusal = upload.start(
+        fields=cleaned["chat_fields"],
+        account=cleaned["account"],
+        follow_up=bool(cleaned.get("follow_up")),
+    )
+    if refusal is not None:
+        if refusal.field is None:
+            form.files_refused = True  # stopped at a cap: none is kept for the next try
+        form.add_error(refusal.field, refusal.words)
+        return _render(request, form, status=400)
+    chat = form.new_chat()  # its files follow from the upload
+    try:
+        outcome = services.chat_start_streamed(
+            account=cleaned["account"],
+            chat=chat,
+            files=upload.files(),
+            sent=upload.sent,
+            actor=request.user,
+            submission=cleaned["submission"],
+        )
+    except ApiKeyUnavailable as unavailable:
+        form.add_error(None, api_key_problem(unavailable.state))
+    except services.WriteRefused as refused:
+        form.add_error(None, str(refused))
+    except WriteUnconfirmed as unconfirmed:
+        form.start_unconfirmed = True
+        form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_ACTIVITY}")
+    except PostpressError as error:
+        _place_api_error(form, error)
+    else:
+        return _started(request, form, chat, outcome)
+    return _render(request, form)
+
+
+def _started(
+    request: TeamRequest, form: ChatStartForm, chat: NewChat, outcome: services.ChatOutcome
+) -> HttpResponse:
+    if outcome.earlier is not None and outcome.earlier.status != ChatStatus.STARTED:
+        # The same form again: say what its first submission really did, nothing more.
+        form.add_error(None, _repeat_state(outcome.earlier))
+        return _render(request, form)
+    messages.success(request, _started_message(chat, outcome))
+    url = f"{reverse('chats:new')}?{urlencode({'account': form.cleaned_data['account'].pk})}"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _repeat_state(earlier: ChatSubmission) -> str:

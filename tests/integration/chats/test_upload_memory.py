@@ -82,9 +82,11 @@ def serve(env: dict[str, str], logs: Path, name: str, *arguments: str) -> subpro
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """A fresh database with a team, its admin and a LinkedIn account; the sandbox; the
-    dashboard. Every process gets the production settings with one encryption key."""
+    dashboard. Every process gets the production settings with one encryption key; the
+    dashboard forwards uploads from CHAT_UPLOAD_STREAM_FROM_BYTES as the test's parameter says
+    (by default the setting's default, 16 MiB)."""
     logs, uploads, database = tmp_path / "logs", tmp_path / "uploads", tmp_path / "db.sqlite3"
     logs.mkdir()
     uploads.mkdir()
@@ -101,6 +103,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         "DEBUG": "False",
         "TMPDIR": str(uploads),
         "PYTHONUNBUFFERED": "1",
+        "CHAT_UPLOAD_STREAM_FROM_BYTES": getattr(request, "param", str(16 * MIB)),
     }
     sandbox_port, dashboard_port = free_port(), free_port()
     processes: list[subprocess.Popen[bytes]] = []
@@ -229,6 +232,12 @@ def temporary_uploads_left(stack: Stack) -> list[str]:
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize(
+    "stack",
+    ["off", str(16 * MIB)],
+    ids=["stored-then-forwarded", "forwarded-while-received"],
+    indirect=True,
+)
 def test_it_forwards_a_200_mb_video_within_100_mb_of_extra_server_memory(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -322,3 +331,30 @@ def test_an_upload_the_browser_abandons_half_way_starts_no_chat_and_leaves_no_fi
     with closing(sqlite3.connect(stack.database)) as connection:
         claimed = connection.execute("SELECT recipients FROM chats_chatsubmission").fetchall()
     assert claimed == []  # the abandoned form's token was never claimed
+
+
+@pytest.mark.parametrize("stack", [str(16 * MIB)], indirect=True)
+def test_an_upload_the_browser_abandons_while_it_is_forwarded_is_unconfirmed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Forwarded while it arrives (40 MB, over the 16 MiB threshold), the upload is cut off
+    half-way: postpress's request ends without its last chunk, the chat is unconfirmed with
+    its Activity entry, no file is left, and the server goes on serving."""
+    session = sign_in(stack)
+    page = session.get(f"{stack.base_url}/chats/new/", timeout=60).text
+    token = re.search(r'name="submission" value="([^"]+)"', page)
+    assert token, "the composer carries its one-time token"
+    post_half_and_go_away(session, stack, write_video(tmp_path / "gone.mp4", 40), token.group(1))
+    # Served to the end: the form with its words (200: the chat may have started).
+    assert answered_posts(stack) == ["POST /chats/new/ 200"], stack.log_tail()
+    assert temporary_uploads_left(stack) == []
+
+    started_chat_id(post_video(session, stack, write_video(tmp_path / "kept.mp4", 1)), stack)
+
+    [gone, kept] = chats_recorded(stack)
+    assert gone[:2] == ("ACoAAgone", "unconfirmed")
+    assert "Upload stopped part-way: The upload was interrupted" in gone[2]
+    assert kept == (RECIPIENT, "ok", "Files: kept.mp4 (1.0 MB)")
+    with closing(sqlite3.connect(stack.database)) as connection:
+        claimed = connection.execute("SELECT status FROM chats_chatsubmission").fetchall()
+    assert claimed == [("unconfirmed",)]
