@@ -126,6 +126,9 @@ class MultipartReader:
                 buffer = buffer[len(buffer) - keep :]
             self._buffer = buffer  # what is kept, should reading fail
             data = self._more()
+            if len(data) < keep:
+                buffer += data  # too short to tell where a delimiter begun here would end
+                continue
             # A delimiter across the kept bytes and the new block: looked for without copying
             # the block, which then becomes the buffer as it is.
             straddle = buffer + data[:keep]
