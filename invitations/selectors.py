@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -16,6 +17,7 @@ from invitations.models import (
     SentStatus,
 )
 from invitations.services import account_client, listed_invitations_remember
+from postpress_dashboard.core import rawsql
 from postpress_dashboard.postpress.errors import PostpressError
 from postpress_dashboard.postpress.schemas import ReceivedInvitation
 from postpress_dashboard.teams.models import ApiKeyUnavailable, LinkedAccount, Team
@@ -67,14 +69,36 @@ def received_invitation_page(
     except PostpressError as error:
         return InboxPage(error=error, account_label=account.label)
     listed_invitations_remember(account=account, items=page.items)
-    decisions = {
-        decision.invitation_id: decision
-        for decision in InvitationDecision.objects.filter(
-            account=account, invitation_id__in=[item.id for item in page.items]
-        ).select_related("actor")
-    }
+    decisions = page_decisions(account=account, invitation_ids=[item.id for item in page.items])
     rows = [InboxRow(item, decisions.get(item.id)) for item in page.items]
     return InboxPage(rows=rows, next_cursor=page.cursor)
+
+
+def page_decisions(
+    *, account: LinkedAccount, invitation_ids: list[str]
+) -> dict[str, InvitationDecision]:
+    """The team's earlier decisions on a page's invitations, each with its actor, by invitation
+    id. In SQL written out (core/rawsql.py): every inbox view runs it."""
+    if not invitation_ids:
+        return {}
+    decisions = rawsql.Columns(InvitationDecision, "decision")
+    actors = rawsql.Columns(get_user_model(), "actor")
+    listed = ", ".join(["%s"] * len(invitation_ids))
+    sql = (
+        f"SELECT {decisions.select()}, {actors.select()}"  # noqa: S608 (names from the models, quoted; values are parameters)
+        f" FROM {rawsql.table(InvitationDecision)} decision"
+        f" LEFT OUTER JOIN {rawsql.table(get_user_model())} actor"
+        f" ON actor.id = decision.{rawsql.column(InvitationDecision, 'actor')}"
+        f" WHERE decision.{rawsql.column(InvitationDecision, 'account')} = %s"
+        f" AND decision.{rawsql.column(InvitationDecision, 'invitation_id')} IN ({listed})"
+    )
+    found = {}
+    for row in rawsql.fetch(sql, [account.pk, *invitation_ids]):
+        decision = decisions.load(row[: len(decisions)])
+        actor = row[len(decisions) :]
+        decision.actor = actors.load(actor) if actor[0] is not None else None
+        found[decision.invitation_id] = decision
+    return found
 
 
 def listed_inviter_names(*, account: LinkedAccount, invitation_ids: list[str]) -> dict[str, str]:
@@ -100,6 +124,42 @@ def inbox_accounts(team: Team) -> QuerySet[LinkedAccount]:
     )
 
 
+def inbox_account_list(team: Team) -> list[LinkedAccount]:
+    """inbox_accounts, the same accounts in the same order with the same annotations, in SQL
+    written out (core/rawsql.py): the ORM took longer to build this query, with its two
+    subqueries, than the rest of an inbox page. Each account's team is the one given."""
+    accounts = rawsql.Columns(LinkedAccount, "account")
+    sent, account_id = rawsql.table(SentInvitation), rawsql.column(SentInvitation, "account")
+    usage, sent_at = (
+        rawsql.column(SentInvitation, "usage"),
+        rawsql.column(SentInvitation, "sent_at"),
+    )
+    latest = (
+        f"FROM {sent} sent WHERE sent.{account_id} = account.id AND sent.{usage} IS NOT NULL"
+        f" AND sent.{sent_at} >= %s ORDER BY sent.{sent_at} DESC, sent.id DESC LIMIT 1"
+    )
+    sql = (
+        f"SELECT {accounts.select()},"  # noqa: S608 (names from the models, quoted; values are parameters)
+        f" (SELECT sent.{usage} {latest}), (SELECT sent.{sent_at} {latest})"
+        f" FROM {rawsql.table(LinkedAccount)} account"
+        f" WHERE account.{rawsql.column(LinkedAccount, 'team')} = %s"
+        f" AND account.{rawsql.column(LinkedAccount, 'is_active')} = %s"
+        f" ORDER BY account.{rawsql.column(LinkedAccount, 'label')}, account.id"
+    )
+    since = rawsql.db_value(SentInvitation, "sent_at", _usage_window_start())
+    active = rawsql.db_value(LinkedAccount, "is_active", True)
+    listed = []
+    for row in rawsql.fetch(sql, [since, since, team.pk, active]):
+        account = accounts.load(row[: len(accounts)])
+        account.team = team
+        account.latest_usage, latest_at = row[len(accounts) :]  # type: ignore[attr-defined]
+        account.latest_usage_at = rawsql.converted_datetime(  # type: ignore[attr-defined]
+            latest_at, SentInvitation, "sent_at"
+        )
+        listed.append(account)
+    return listed
+
+
 @dataclass(frozen=True)
 class UsageWarning:
     percent: int  # 50, 75, 90 or 95: the API reports usage only at these landings
@@ -117,10 +177,13 @@ class UsageWarning:
 def _latest_usage(account: LinkedAccount | OuterRef) -> QuerySet[SentInvitation]:
     """The account's reports of usage still standing: the latest first, none older than the
     provider's window (POSTPRESS_USAGE_WINDOW_HOURS), after which the limit has reset."""
-    since = timezone.now() - timedelta(hours=settings.POSTPRESS_USAGE_WINDOW_HOURS)
     return SentInvitation.objects.filter(
-        account=account, usage__isnull=False, sent_at__gte=since
+        account=account, usage__isnull=False, sent_at__gte=_usage_window_start()
     ).order_by("-sent_at", "-id")
+
+
+def _usage_window_start() -> datetime:
+    return timezone.now() - timedelta(hours=settings.POSTPRESS_USAGE_WINDOW_HOURS)
 
 
 def account_usage_warning(account: LinkedAccount) -> UsageWarning | None:

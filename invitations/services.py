@@ -1,6 +1,7 @@
 """Accepting, declining, sending and withdrawing invitations. Each records an Activity entry
 (activity.services.activity_record)."""
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ LISTED_KEPT_FOR = timedelta(days=7)
 LISTED_PRUNE_EVERY = 3600  # seconds
 # A copy listed again unchanged is rewritten (its listed_at) at most this often.
 LISTED_REFRESH_AFTER = timedelta(hours=1)
+# A page listed again unchanged this soon after its copies were stored writes nothing at all
+# (seconds): far less than LISTED_REFRESH_AFTER and LISTED_KEPT_FOR, so a copy it skips is in
+# the database, fresh.
+LISTED_STORED_FOR = 600
 # ListedInvitation's columns: invitation_id and inviter_name.
 LISTED_ID_MAX, LISTED_NAME_MAX = 200, 300
 
@@ -126,8 +131,24 @@ def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedI
             continue  # deciding it is refused as "not listed", rather than the page failing
         name = item.inviter.name if item.inviter else ""
         copies[item.id] = (secret, db_text(name, LISTED_NAME_MAX))  # the name is shown only
-    if copies:
-        _listed_upsert(account, copies)
+    if not copies:
+        return
+    # The same page stored moments ago (a reload, the page after a decision) needs no write.
+    stored_key = _listed_stored_key(account, copies)
+    if cache.get(stored_key):
+        return
+    _listed_upsert(account, copies)
+    cache.set(stored_key, True, timeout=LISTED_STORED_FOR)
+
+
+def _listed_stored_key(account: LinkedAccount, copies: dict[str, tuple[str, str]]) -> str:
+    """Names the account and exactly these copies. The account's creation time is in it: an
+    account deleted (its copies with it) and another created with the same id is another."""
+    digest = hashlib.blake2b(digest_size=16)
+    for invitation_id, (secret, name) in copies.items():
+        digest.update(f"{invitation_id}\0{secret}\0{name}\0".encode("utf-8", "surrogatepass"))
+    created = account.created_at.timestamp()
+    return f"listed-invitations-stored:{account.pk}:{created}:{digest.hexdigest()}"
 
 
 def _storable(text: str, limit: int) -> bool:

@@ -166,7 +166,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
     query.is_valid()  # each field falls back on its own; only a wrong account is an error
     if "account" in query.errors:
         raise Http404("No such account in this team.")
-    accounts = list(selectors.inbox_accounts(request.team))
+    accounts = selectors.inbox_account_list(request.team)
     asked_for = query.cleaned_data.get("account")
     membership = request.membership
     account = _chosen_account(accounts, asked_for, membership.last_inbox_account_id)
@@ -210,7 +210,6 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "page": page,
         "page_number": trail.number,
         "rows": rows,
-        "rows_html": presenters.invitation_rows(rows, row_context),
         "current_url": current_url,
         "previous_url": _inbox_url(account, size, preceding) if preceding else "",
         # From the oldest page the trail kept, the way back is to page 1.
@@ -225,7 +224,10 @@ def inbox(request: TeamRequest) -> HttpResponse:
         "reconnect": page.error is not None and concerns_linked_account(page.error),
         "can_decide": can_decide,
     }
-    return render(request, PAGE_TEMPLATE, context)
+    page_html = render(request, PAGE_TEMPLATE, context)
+    if not rows:
+        return page_html
+    return presenters.page_with_rows(page_html, presenters.invitation_rows(rows, row_context))
 
 
 @require_POST

@@ -111,9 +111,12 @@ CACHES = {
     if PRODUCTION
     else env.cache("CACHE_URL", default="locmemcache://")
 }
-# Sessions in the database by default; with Redis, "django.contrib.sessions.backends.cache"
-# (or cached_db) keeps them there instead.
-SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+# Sessions in the database by default (Django's store, read by hand-written SQL:
+# core/sessions.py); with Redis, "django.contrib.sessions.backends.cache" (or cached_db) keeps
+# them there instead.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="postpress_dashboard.core.sessions")
+# Django's ModelBackend, the signed-in user read by hand-written SQL (core/auth_backend.py).
+AUTHENTICATION_BACKENDS = ["postpress_dashboard.core.auth_backend.ModelBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -258,6 +261,13 @@ POSTPRESS_BULK_IN_FLIGHT = env.int("POSTPRESS_BULK_IN_FLIGHT", default=4)
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)
 CHAT_UPLOAD_MAX_REQUEST_BYTES = env.int("CHAT_UPLOAD_MAX_REQUEST_BYTES", default=300 * 1024 * 1024)
 CHAT_UPLOAD_MAX_FILES = env.int("CHAT_UPLOAD_MAX_FILES", default=10)
+# Uploads of at least this many bytes (the request's Content-Length) are forwarded to postpress
+# while they arrive; smaller ones are stored, then forwarded. 0: always; "off" or empty: never
+# (for an API that refuses chunked bodies). docs/chats.md, "Uploads".
+_CHAT_UPLOAD_STREAM_FROM = env.str("CHAT_UPLOAD_STREAM_FROM_BYTES", default="16777216").strip()
+CHAT_UPLOAD_STREAM_FROM_BYTES: int | None = (
+    None if _CHAT_UPLOAD_STREAM_FROM.lower() in ("", "off") else int(_CHAT_UPLOAD_STREAM_FROM)
+)
 
 # Campaigns run in background workers through Django's tasks framework (docs/campaigns.md).
 # TASKS_QUEUE selects the queue: "database" (the default: django-tasks-db, whose worker is

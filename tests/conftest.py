@@ -1,7 +1,10 @@
 """Shared fixtures: a team with an admin (alice) and a member (bob), and an outsider (charlie)."""
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from postpress_dashboard.teams import services
@@ -9,6 +12,14 @@ from postpress_dashboard.teams.models import LinkedAccount, Role, Team
 
 API_BASE_URL = "https://api.example.test/api/v1"
 TEAM_API_KEY = "pp_live_team_a_key_1234"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache, as its database starts empty: what one test
+    cached (a page's listed copies stored, a login count) never answers for another."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

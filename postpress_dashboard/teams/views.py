@@ -7,6 +7,7 @@ another team than the current one is refused, in words, and changes nothing.
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -354,7 +355,7 @@ def join_sign_up(request: HttpRequest, token: str) -> HttpResponse:
         form.add_error("username", str(rule))
         return _render_join(request, token, status=400, sign_up_form=form)
     sign_up_success_record(request=request)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     membership = user.memberships.select_related("team").get()
     return _joined(request, membership)
 

@@ -214,7 +214,7 @@ def test_rows_are_joined_as_the_page_s_loop_joins_them() -> None:
     rows = [ROWS["open"], replace(ROWS["open"], invitation_id="inv_2")]
     ours, theirs = context(rows[0])
     expected = "".join(template("invitation-row", theirs | {"row": row}) for row in rows)
-    assert presenters.invitation_rows(rows, ours) == expected
+    assert presenters.invitation_rows(rows, ours) == expected.encode()
 
 
 @pytest.mark.parametrize(
