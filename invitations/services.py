@@ -35,8 +35,9 @@ from invitations.rules import (
     withdraws_by_provider_id,
 )
 from invitations.signals import unconfirmed_resolved
-from postpress_dashboard.core import clock
+from postpress_dashboard.core import clock, rawsql
 from postpress_dashboard.core.api import Deadline, build_client
+from postpress_dashboard.core.commits import outcome_transaction
 from postpress_dashboard.postpress.catalogue import unconfirmed_message
 from postpress_dashboard.postpress.client import PostpressClient, RetryPolicy
 from postpress_dashboard.postpress.errors import NotFoundError, PostpressError
@@ -190,7 +191,8 @@ def _listed_upsert(account: LinkedAccount, copies: dict[str, tuple[str, str]]) -
         f"WHERE {table}.{secret_col} <> excluded.{secret_col} "
         f"OR {table}.{name_col} <> excluded.{name_col} OR {table}.{at_col} < %s"
     )
-    with connection.cursor() as cursor:
+    # Written after the list call: a copy lost to a power cut asks for a reload, no more.
+    with outcome_transaction(), connection.cursor() as cursor:
         cursor.execute(sql, [*values, stale])
 
 
@@ -281,10 +283,7 @@ def decision_claim(
     )
     if not claimed:
         return Decision(invitation_id, action, record, already_handled=True)
-    if listed is None:
-        copy = ListedInvitation.objects.filter(account=account, invitation_id=invitation_id).first()
-    else:
-        copy = listed.get(invitation_id)
+    copy = _listed_copy(account, invitation_id) if listed is None else listed.get(invitation_id)
     if copy is None or (account.provider == ProviderChoice.LINKEDIN and not copy.shared_secret):
         record.delete()  # nothing was tried: leave it free for a fresh page
         return Decision(
@@ -294,6 +293,19 @@ def decision_claim(
             refusal="This invitation is not on a page the dashboard listed. Reload the inbox.",
         )
     return ClaimedDecision(account, action, actor, record, copy, client)
+
+
+def _listed_copy(account: LinkedAccount, invitation_id: str) -> ListedInvitation | None:
+    """The server's copy of the invitation as last listed. Every decision reads it: in SQL
+    written out (core/rawsql.py)."""
+    copies = rawsql.Columns(ListedInvitation, "copy")
+    sql = (
+        f"SELECT {copies.select()} FROM {rawsql.table(ListedInvitation)} copy"  # noqa: S608 (names from the model, quoted; values are parameters)
+        f" WHERE copy.{rawsql.column(ListedInvitation, 'account')} = %s"
+        f" AND copy.{rawsql.column(ListedInvitation, 'invitation_id')} = %s"
+    )
+    rows = rawsql.fetch(sql, [account.pk, invitation_id])
+    return copies.load(rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -328,17 +340,21 @@ class ClaimedDecision(PendingCall[InvitationHandled, Decision]):
             # checking; it is never repeated by itself.
             unconfirmed = is_unconfirmed(error)
             error_type = error.error_type if isinstance(error, PostpressError) else ""
-            _finish(
-                record,
-                DecisionState.UNCONFIRMED if unconfirmed else DecisionState.FAILED,
-                error_type,
-            )
-            self._record(error=error)
+            # The outcome and its Activity entry in one commit, not waited for on disk: both,
+            # or neither (then the claim left in progress reads as "may have gone through").
+            with outcome_transaction():
+                _finish(
+                    record,
+                    DecisionState.UNCONFIRMED if unconfirmed else DecisionState.FAILED,
+                    error_type,
+                )
+                self._record(error=error)
             if isinstance(error, PostpressError):
                 return Decision(invitation_id, self.action, record, error=error)
             return Decision(invitation_id, self.action, record, already_handled=True)
-        _finish(record, DecisionState.DONE, "")
-        self._record(detail=f"postpress reports it {handled.status.lower()}")
+        with outcome_transaction():
+            _finish(record, DecisionState.DONE, "")
+            self._record(detail=f"postpress reports it {handled.status.lower()}")
         return Decision(invitation_id, self.action, record, handled_status=handled.status)
 
     def _record(self, *, error: Exception | None = None, detail: str = "") -> None:

@@ -102,8 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
-# Persistent connections (seconds; 0 closes each after its request), checked before reuse.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections (seconds; 0 closes each after its request), checked before reuse:
+# opening one for every request cost each request a millisecond or more (SQLite's setup,
+# PostgreSQL's connection), a good share of a page. One per worker thread at most.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # redis://host:port/db selects Django's built-in Redis cache; the default lives in one process.
 CACHES = {

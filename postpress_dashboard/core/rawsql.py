@@ -58,6 +58,13 @@ def db_value(model: type[models.Model], field_name: str, value: Any) -> Any:
     return model._meta.get_field(field_name).get_db_prep_value(value, connection)
 
 
+def is_storable_pk(model: type[models.Model], value: int) -> bool:
+    """Whether the value could be one of the model's primary keys: a number from a URL beyond
+    its column's range finds no row (the ORM's lookups say so too) rather than failing."""
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def convert_value(value: Any, field: models.Field[Any, Any]) -> Any:
     """A value read from the database, as the ORM gives it for that field."""
     expression, converters = _converters(field, connection.vendor)

@@ -70,10 +70,20 @@ def get_account_for_team(team: Team, account_pk: int | str) -> LinkedAccount:
         if not (account_pk.isascii() and account_pk.isdigit()):
             raise Http404("No such account in this team.")
         account_pk = int(account_pk)
-    try:
-        account = team_accounts(team).get(pk=account_pk)
-    except LinkedAccount.DoesNotExist:
-        raise Http404("No such account in this team.") from None
+    # Every view that acts on an account asks: in SQL written out (core/rawsql.py).
+    accounts = rawsql.Columns(LinkedAccount, "account")
+    sql = (
+        f"SELECT {accounts.select()} FROM {rawsql.table(LinkedAccount)} account"  # noqa: S608 (names from the model, quoted; values are parameters)
+        f" WHERE account.{rawsql.column(LinkedAccount, 'team')} = %s AND account.id = %s"
+    )
+    rows = (
+        rawsql.fetch(sql, [team.pk, account_pk])
+        if rawsql.is_storable_pk(LinkedAccount, account_pk)
+        else []
+    )
+    if not rows:
+        raise Http404("No such account in this team.")
+    account = accounts.load(rows[0])
     account.team = team  # the caller's own copy: saves reading it again
     return account
 

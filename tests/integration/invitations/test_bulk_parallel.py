@@ -409,7 +409,9 @@ def test_a_bulk_accept_costs_the_same_queries_for_each_row(
     per_row = (four - two) // 2
     assert four - two == 2 * per_row
     assert eight - four == 4 * per_row
-    assert per_row <= 6, per_row
+    # The claim (savepoint, insert, release) and the outcome with its Activity entry in one
+    # transaction (savepoint, update, insert, release).
+    assert per_row <= 7, per_row
 
 
 @responses.activate
