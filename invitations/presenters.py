@@ -271,6 +271,13 @@ class RowContext:
         )
 
     @cached_property
+    def hidden_fields(self) -> SafeString:
+        """A form's {% csrf_token %} and its `next` field, the same in every row's form."""
+        return markup(
+            '{}<input type="hidden" name="next" value="{}">\n', self.csrf_input, self.current_url
+        )
+
+    @cached_property
     def timezone(self) -> tzinfo:
         """The one dates are shown in, as the |date filter converts them."""
         return timezone.get_current_timezone()
@@ -398,56 +405,59 @@ def inviter_name(row: RowView) -> SafeString:
 
 def row_select(row: RowView, context: RowContext, *, oob: bool = False) -> SafeString:
     """{% partialdef row-select %}"""
-    box = NOTHING
     if context.can_decide and row.decidable:
-        box = markup(
+        return markup(
+            '<div class="inbox-select" id="invitation-{id}-select"{oob}>'
             '<input type="checkbox" name="invitation" value="{id}" form="inbox-bulk" '
             'id="invitation-{id}-check" data-row-select><label class="visually-hidden" '
-            'for="invitation-{id}-check">Select the invitation from {name}</label>',
+            'for="invitation-{id}-check">Select the invitation from {name}</label></div>',
             id=row.invitation_id,
+            oob=OOB if oob else NOTHING,
             name=row.inviter_name or "this person",
         )
     return markup(
-        '<div class="inbox-select" id="invitation-{}-select"{}>{}</div>',
+        '<div class="inbox-select" id="invitation-{}-select"{}></div>',
         row.invitation_id,
         OOB if oob else NOTHING,
-        box,
     )
+
+
+# The buttons of decide-buttons, by the row's state: "{decline}" is the decline URL.
+OPEN_BUTTONS = (
+    '<button type="submit" class="primary" data-decide="accept">Accept</button>\n'
+    '<button type="submit" class="secondary" data-decide="decline" formaction="{decline}">'
+    "Decline</button>\n"
+)
+ACCEPT_AGAIN_BUTTONS = (
+    '<button type="submit" class="secondary" data-retry data-decide="accept">'
+    "Try to accept again</button>\n"
+    '<button type="submit" class="secondary" data-decide="decline" formaction="{decline}">'
+    "Decline instead</button>\n"
+)
+DECLINE_AGAIN_BUTTONS = (
+    '<button type="submit" class="secondary" data-retry data-decide="decline" '
+    'formaction="{decline}">Try to decline again</button>\n'
+    '<button type="submit" class="secondary" data-decide="accept">'
+    "Accept instead</button>\n"
+)
 
 
 def decide_buttons(row: RowView, context: RowContext) -> SafeString:
     """{% partialdef decide-buttons %}: the buttons of a row still to decide. Without
     JavaScript they post the form; inbox.js queues them and swaps the answer into the cell."""
     if row.state == "open":
-        buttons = markup(
-            '<button type="submit" class="primary" data-decide="accept">Accept</button>\n'
-            '<button type="submit" class="secondary" data-decide="decline" formaction="{}">'
-            "Decline</button>\n",
-            row.decline_url,
-        )
+        buttons = OPEN_BUTTONS
     elif row.action == "accept":
-        buttons = markup(
-            '<button type="submit" class="secondary" data-retry data-decide="accept">'
-            "Try to accept again</button>\n"
-            '<button type="submit" class="secondary" data-decide="decline" formaction="{}">'
-            "Decline instead</button>\n",
-            row.decline_url,
-        )
+        buttons = ACCEPT_AGAIN_BUTTONS
     else:
-        buttons = markup(
-            '<button type="submit" class="secondary" data-retry data-decide="decline" '
-            'formaction="{}">Try to decline again</button>\n'
-            '<button type="submit" class="secondary" data-decide="accept">'
-            "Accept instead</button>\n",
-            row.decline_url,
-        )
+        buttons = DECLINE_AGAIN_BUTTONS
     return markup(
-        '<form method="post" action="{}" class="inbox-buttons">{}'
-        '<input type="hidden" name="next" value="{}">\n{}</form>',
-        row.accept_url,
-        context.csrf_input,
-        context.current_url,
-        buttons,
+        '<form method="post" action="{accept}" class="inbox-buttons">{hidden}'
+        + buttons
+        + "</form>",
+        accept=row.accept_url,
+        hidden=context.hidden_fields,
+        decline=row.decline_url,
     )
 
 
@@ -466,7 +476,7 @@ def _decision_content(row: RowView, context: RowContext) -> SafeString:
     state = row.state
     if state == "open":
         if context.can_decide:
-            return markup("{}\n", decide_buttons(row, context))
+            return SafeString(f"{decide_buttons(row, context)}\n")
         return markup(
             '<p class="help">{} invitations cannot be accepted or declined from here.</p>\n',
             context.account.get_provider_display(),
