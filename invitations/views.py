@@ -17,7 +17,6 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -33,6 +32,7 @@ from invitations.presenters import (
     RowView,
 )
 from invitations.rules import decides_received_invitations
+from postpress_dashboard.core.nav import nav_urls
 from postpress_dashboard.http import TeamRequest, posted_next_url
 from postpress_dashboard.postpress.catalogue import FixableBy
 from postpress_dashboard.postpress.errors import AuthenticationError
@@ -41,7 +41,6 @@ from postpress_dashboard.teams.access import team_required
 from postpress_dashboard.teams.models import LinkedAccount, Membership, Team
 from postpress_dashboard.teams.services import account_attention_record, concerns_linked_account
 
-INBOX = "invitations:inbox"
 PAGE_TEMPLATE = "invitations/inbox.html"
 BULK_TEMPLATE = "invitations/inbox.html#bulk-result"
 # Bounds on the API's cursors the page links carry (F21): each of a sane length, a signed
@@ -200,7 +199,7 @@ def inbox(request: TeamRequest) -> HttpResponse:
         can_decide=can_decide,
         current_url=current_url,
         csrf_token=get_token(request),
-        new_chat_url=reverse("chats:new"),
+        new_chat_url=nav_urls()["new_chat"],
     )
     context = {
         "accounts": accounts,
@@ -391,12 +390,12 @@ def _inbox_url(account: LinkedAccount, size: int, trail: PageTrail) -> str:
     fields: dict[str, int | str] = {"account": account.pk, "size": size, "page": trail.number}
     if signed := trail.signed(account, size):
         fields["trail"] = signed
-    return f"{reverse(INBOX)}?{urlencode(fields)}"
+    return f"{nav_urls()['inbox']}?{urlencode(fields)}"
 
 
 def _next_url(request: TeamRequest, account: LinkedAccount) -> str:
     """Where a form post goes back to: the inbox page it came from, or the account's first."""
-    return posted_next_url(request, f"{reverse(INBOX)}?{urlencode({'account': account.pk})}")
+    return posted_next_url(request, f"{nav_urls()['inbox']}?{urlencode({'account': account.pk})}")
 
 
 def _outcome_text(decision: services.Decision, name: str) -> str:
