@@ -193,7 +193,10 @@ def _valid_id(value: Any, max_length: int = MAX_ID_LENGTH) -> str | None:
     """``value`` when it is 1 to ``max_length`` printable characters without whitespace."""
     if not isinstance(value, str) or not 1 <= len(value) <= max_length:
         return None
-    if not value.isprintable() or any(character.isspace() for character in value):
+    # A printable character that is whitespace can only be the space (every other is a
+    # separator or a control, which isprintable refuses): two scans in C instead of a loop
+    # over each character in Python, which cost a 100-row page a few milliseconds.
+    if not value.isprintable() or " " in value:
         return None
     return value
 

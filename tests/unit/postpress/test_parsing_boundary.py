@@ -115,8 +115,34 @@ def test_f5_display_strings_are_cut_to_their_bounds(api, postpress):
 
 @pytest.mark.parametrize(
     "bad_id",
-    ["i" * 201, "inv\x00one", "inv one", "inv\none", "inv\ud800", "inv\u200bone", "inv\tone"],
-    ids=["too-long", "nul", "space", "line-break", "lone-surrogate", "zero-width-space", "tab"],
+    [
+        "i" * 201,
+        "inv\x00one",
+        "inv one",
+        "inv\none",
+        "inv\ud800",
+        "inv\u200bone",
+        "inv\tone",
+        "inv\u00a0one",
+        "inv\u2003one",
+        "inv\u2028one",
+        "inv\u3000one",
+        "inv\x1cone",
+    ],
+    ids=[
+        "too-long",
+        "nul",
+        "space",
+        "line-break",
+        "lone-surrogate",
+        "zero-width-space",
+        "tab",
+        "no-break-space",
+        "em-space",
+        "line-separator",
+        "ideographic-space",
+        "file-separator",
+    ],
 )
 def test_f5_a_list_item_with_an_unusable_id_is_dropped_and_the_rest_kept(api, postpress, bad_id):
     page = listed(api, postpress, page_of(item("inv_ok_1"), item(bad_id), item("inv_ok_2")))
