@@ -263,12 +263,30 @@ POSTPRESS_BULK_IN_FLIGHT = env.int("POSTPRESS_BULK_IN_FLIGHT", default=4)
 CHAT_UPLOAD_MAX_FILE_BYTES = env.int("CHAT_UPLOAD_MAX_FILE_BYTES", default=250 * 1024 * 1024)
 CHAT_UPLOAD_MAX_REQUEST_BYTES = env.int("CHAT_UPLOAD_MAX_REQUEST_BYTES", default=300 * 1024 * 1024)
 CHAT_UPLOAD_MAX_FILES = env.int("CHAT_UPLOAD_MAX_FILES", default=10)
+
+
+def chat_upload_stream_from(raw: str) -> int | None:
+    """CHAT_UPLOAD_STREAM_FROM_BYTES as written: "off" or empty is None, else bytes from 0."""
+    raw = raw.strip()
+    if raw.lower() in ("", "off"):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(
+            "CHAT_UPLOAD_STREAM_FROM_BYTES must be a number of bytes from 0, or 'off' (or empty) "
+            f"to never stream uploads; it is {raw[:40]!r}."
+        )
+    return value
+
+
 # Uploads of at least this many bytes (the request's Content-Length) are forwarded to postpress
 # while they arrive; smaller ones are stored, then forwarded. 0: always; "off" or empty: never
-# (for an API that refuses chunked bodies). docs/chats.md, "Uploads".
-_CHAT_UPLOAD_STREAM_FROM = env.str("CHAT_UPLOAD_STREAM_FROM_BYTES", default="16777216").strip()
-CHAT_UPLOAD_STREAM_FROM_BYTES: int | None = (
-    None if _CHAT_UPLOAD_STREAM_FROM.lower() in ("", "off") else int(_CHAT_UPLOAD_STREAM_FROM)
+# (for an API that refuses chunked bodies); anything else stops startup. docs/chats.md, "Uploads".
+CHAT_UPLOAD_STREAM_FROM_BYTES: int | None = chat_upload_stream_from(
+    env.str("CHAT_UPLOAD_STREAM_FROM_BYTES", default="16777216")
 )
 
 # Campaigns run in background workers through Django's tasks framework (docs/campaigns.md).
