@@ -16,6 +16,9 @@ MAX_TRAILER_LINES = 100
 # Chunk sizes up to 2**64 - 1: more hex digits than this cannot be a real chunk.
 MAX_SIZE_DIGITS = 16
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+# The most asked of the socket at once, whatever the chunk size or Content-Length says: a read
+# of a 16-digit size would not fit an index (OverflowError) or be allocated before it arrives.
+READ_BYTES = 1024 * 1024
 
 
 class BodyCutOff(Exception):
@@ -41,11 +44,17 @@ class LengthBody:
         if self._left == 0:
             return b""
         wanted = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._stream.read(wanted)
-        if not data:
-            raise BodyCutOff(f"the body stopped {self._left} bytes before its Content-Length")
-        self._left -= len(data)
-        return data
+        parts: list[bytes] = []
+        while wanted > 0:
+            data = self._stream.read(min(wanted, READ_BYTES))
+            if not data and parts:
+                break  # what did arrive; the next read says the body was cut off
+            if not data:
+                raise BodyCutOff(f"the body stopped {self._left} bytes before its Content-Length")
+            self._left -= len(data)
+            wanted -= len(data)
+            parts.append(data)
+        return b"".join(parts)
 
     def readline(self, size: int = -1) -> bytes:
         if self._left == 0:
@@ -74,7 +83,9 @@ class ChunkedBody:
             if self._left_in_chunk == 0:
                 self._next_chunk()
                 continue
-            take = self._left_in_chunk if wanted < 0 else min(wanted, self._left_in_chunk)
+            take = min(self._left_in_chunk, READ_BYTES)
+            if wanted > 0:
+                take = min(take, wanted)
             data = self._stream.read(take)
             if not data:
                 raise BodyCutOff("the chunked body stopped inside a chunk")

@@ -4,7 +4,13 @@ import io
 
 import pytest
 
-from postpress_dashboard.sandbox.body import BodyCutOff, BodyMalformed, ChunkedBody, LengthBody
+from postpress_dashboard.sandbox.body import (
+    READ_BYTES,
+    BodyCutOff,
+    BodyMalformed,
+    ChunkedBody,
+    LengthBody,
+)
 
 
 def test_a_chunked_body_reads_across_chunks_in_any_sizes() -> None:
@@ -51,3 +57,24 @@ def test_a_body_of_its_length_ends_there() -> None:
     body = LengthBody(io.BytesIO(b"abcdef"), 4)
     assert body.read() == b"abcd"
     assert body.finished and body.read() == b""
+
+
+def test_a_chunk_size_of_16_digits_read_whole_is_cut_off_not_an_overflow() -> None:
+    # A read asks the socket for at most READ_BYTES, whatever the chunk size says.
+    with pytest.raises(BodyCutOff):
+        ChunkedBody(io.BufferedReader(io.BytesIO(b"ffffffffffffffff\r\nabc"))).read()
+
+
+def test_a_huge_content_length_read_whole_is_cut_off_not_an_overflow() -> None:
+    body = LengthBody(io.BufferedReader(io.BytesIO(b"abc")), 2**64)
+    assert body.read() == b"abc"
+    with pytest.raises(BodyCutOff):
+        body.read()
+
+
+def test_a_chunk_larger_than_a_read_comes_out_whole() -> None:
+    data = bytes(range(256)) * (3 * READ_BYTES // 256 + 1)
+    framed = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n"
+    body = ChunkedBody(io.BufferedReader(io.BytesIO(framed)))
+    assert body.read() == data and body.finished
+    assert LengthBody(io.BufferedReader(io.BytesIO(data)), len(data)).read() == data
