@@ -8,16 +8,25 @@ anything is sent: a refusal so far is a plain refusal. Then `files()` hands post
 file as it arrives (services.chat_start_streamed), checked on the way: the file count, the
 per-file and per-chat caps, each later file's type by its first bytes, text as UTF-8 as it
 passes. A check failing once the request to postpress has opened raises UploadStopped inside
-that request, which then ends without its last chunk: the chat is unconfirmed.
+that request, which then ends without its last chunk: the chat is unconfirmed. So does a part
+that cannot be read (headers over MAX_PART_HEADER_BYTES, a Content-Disposition that cannot be
+parsed) and any unexpected error while the files are read: never a server error once part of
+the body went. Before the request opened, the same are plain refusals with words.
 
 Memory stays flat: a block of the browser's body at a time (READ_BYTES), handed on as it is.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.http import HttpRequest, QueryDict
 from django.utils.http import parse_header_parameters
 
@@ -40,15 +49,21 @@ from chats.uploads import (
 from postpress_dashboard.postpress.multipart import StreamedFile
 from postpress_dashboard.teams.models import LinkedAccount
 
+logger = logging.getLogger(__name__)
+
 # Bytes asked of the browser's body at a time (as CappedUploadHandler.chunk_size).
 READ_BYTES = 1024 * 1024
-# A part's headers longer than this are refused (Django's parser allows 8 KiB too).
+# A part's headers longer than this are refused, however they arrive (Django's parser allows
+# 8 KiB too).
 MAX_PART_HEADER_BYTES = 8 * 1024
 # What one part may take in the body besides its data: its boundary line and headers.
 PART_ALLOWANCE = MAX_PART_HEADER_BYTES + 128
 FOLLOW_UP_FIRST = "A follow-up needs a subject and a message."
 INTERRUPTED_WHILE_SENT = "The upload was interrupted before every file arrived."
 NOT_A_FORM = "The upload could not be read as the composer's form."
+# Before anything was sent: the text is kept, the files are chosen again.
+NOT_A_FORM_BEFORE = f"{NOT_A_FORM[:-1]}: choose the files again."
+READ_FAILED = "Reading the upload failed part-way."
 
 
 def streams(request: HttpRequest) -> bool:
@@ -57,7 +72,10 @@ def streams(request: HttpRequest) -> bool:
     threshold: int | None = settings.CHAT_UPLOAD_STREAM_FROM_BYTES
     if threshold is None or request.method != "POST" or "refresh" in request.GET:
         return False
-    media_type, parameters = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    try:
+        media_type, parameters = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    except (ValueError, LookupError):
+        return False  # left to Django's own parser, which refuses it
     if media_type != "multipart/form-data" or not parameters.get("boundary"):
         return False
     length = _content_length(request)
@@ -80,6 +98,9 @@ class PartHead:
     name: str
     filename: str | None  # None for a text field; "" for a file input left empty
     content_type: str
+    # A Content-Disposition line that could not be parsed: what the part is cannot be told
+    # (a file the person chose, maybe), so it is refused rather than skipped.
+    unreadable: bool = False
 
 
 class MultipartReader:
@@ -156,11 +177,14 @@ class MultipartReader:
             self.ended = True
             self._buffer = b""
             return None
-        while (end := self._buffer.find(b"\r\n\r\n", len(self._delimiter))) < 0:
-            if len(self._buffer) > MAX_PART_HEADER_BYTES:
-                raise BadRequest("A part's headers are too long.")
+        start = len(self._delimiter)
+        while (end := self._buffer.find(b"\r\n\r\n", start)) < 0:
+            if len(self._buffer) - start >= MAX_PART_HEADER_BYTES + 4:
+                raise BadRequest("A part's headers are too long.")  # their end is beyond
             self._buffer += self._more()
-        block = self._buffer[len(self._delimiter) : end]
+        if end - start > MAX_PART_HEADER_BYTES:  # found, within the block just read
+            raise BadRequest("A part's headers are too long.")
+        block = self._buffer[start:end]
         self._buffer = self._buffer[end + 4 :]
         return _part_head(block)
 
@@ -184,19 +208,26 @@ def _part_head(block: bytes) -> PartHead:
     padding, _, headers = block.partition(b"\r\n")
     if padding.strip(b" \t"):
         raise BadRequest("A multipart boundary is followed by other characters.")
-    name, filename, content_type = None, None, ""
+    name, filename, content_type, unreadable = None, None, "", False
     for line in headers.split(b"\r\n"):
         key, _, value = line.decode("utf-8", "replace").partition(":")
         key = key.strip().lower()
         if key == "content-disposition":
-            disposition, parameters = parse_header_parameters(value.strip())
+            try:
+                disposition, parameters = parse_header_parameters(value.strip())
+            except (ValueError, LookupError):
+                # Too long, or an RFC 2231 value in an unknown charset: the line is skipped,
+                # as Django's parser skips it, and the part marked.
+                unreadable = True
+                continue
             if disposition == "form-data":
                 name = parameters.get("name")
                 filename = parameters.get("filename")
         elif key == "content-type":
             content_type = value.strip()
     if name is None:
-        return PartHead("", None, "")  # not a form field: skipped, as Django's parser does
+        # Not a form field: skipped, as Django's parser does (unless it may have been one).
+        return PartHead("", None, "", unreadable)
     return PartHead(name, filename, content_type)
 
 
@@ -253,6 +284,8 @@ class ChatUpload:
         most = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             while (part := self._reader.next_part()) is not None:
+                if part.unreadable:
+                    raise BadRequest("A part's Content-Disposition cannot be read.")
                 if part.filename is None:
                     if not part.name:
                         continue
@@ -276,6 +309,13 @@ class ChatUpload:
                 # as the form ignores it.
         except _CutOff:
             self.problem = UPLOAD_INTERRUPTED
+        except SuspiciousOperation:
+            raise  # too many fields, too much text: Django's own 400, as on any form
+        except BadRequest:
+            self.problem = NOT_A_FORM_BEFORE
+        except Exception:
+            logger.exception("Reading a streamed chat upload's fields failed")
+            self.problem = NOT_A_FORM_BEFORE
         fields._mutable = False
         return fields
 
@@ -300,6 +340,9 @@ class ChatUpload:
             return Refusal(None, UPLOAD_INTERRUPTED)
         except UploadStopped as stopped:
             return Refusal(self._first.name, stopped.reason)
+        except Exception:
+            logger.exception("Checking a streamed chat upload's first file failed")
+            return Refusal(None, NOT_A_FORM_BEFORE)
         size = sum(len(piece) for piece in checked.head)
         if size > settings.CHAT_UPLOAD_MAX_FILE_BYTES:
             return Refusal(None, file_too_big(checked.name))
@@ -316,6 +359,8 @@ class ChatUpload:
         try:
             yield self._streamed(self._checked, self._part_data)
             while (part := self._reader.next_part()) is not None:
+                if part.unreadable:
+                    raise UploadStopped(NOT_A_FORM)
                 if part.filename is None or not part.filename or part.name not in FILE_FIELDS:
                     continue  # text after the files, an empty file input: not the form's
                 if problem := self._admit(part):
@@ -326,6 +371,12 @@ class ChatUpload:
             raise UploadStopped(INTERRUPTED_WHILE_SENT) from None
         except BadRequest:
             raise UploadStopped(NOT_A_FORM) from None
+        except UploadStopped:
+            raise
+        except Exception as error:
+            # After the request opened: a stop like any other, never a server error.
+            logger.exception("Reading a streamed chat upload's files failed")
+            raise UploadStopped(READ_FAILED) from error
 
     def drain(self) -> None:
         self._reader.drain()
@@ -390,21 +441,27 @@ class ChatUpload:
         """The file's bytes, its head (already checked as text) first, counted against the
         caps as they pass."""
         size = 0
-        for piece in checked.head:
-            size = self._count(checked, size, len(piece))
-            yield piece
-        if not checked.ended:
-            text = checked.text
-            try:
+        try:
+            for piece in checked.head:
+                size = self._count(checked, size, len(piece))
+                yield piece
+            if not checked.ended:
+                text = checked.text
                 for piece in data:
                     size = self._count(checked, size, len(piece))
                     if text is not None and not text.feed(piece):
                         raise UploadStopped(kind_problem(None, checked.name, checked.part.name))
                     yield piece
-            except _CutOff:
-                raise UploadStopped(INTERRUPTED_WHILE_SENT) from None
-            if text is not None and not text.feed(b"", final=True):
-                raise UploadStopped(kind_problem(None, checked.name, checked.part.name))
+                if text is not None and not text.feed(b"", final=True):
+                    raise UploadStopped(kind_problem(None, checked.name, checked.part.name))
+        except _CutOff:
+            raise UploadStopped(INTERRUPTED_WHILE_SENT) from None
+        except UploadStopped:
+            raise
+        except Exception as error:
+            # After the request opened: a stop like any other, never a server error.
+            logger.exception("Reading a streamed chat upload's file failed")
+            raise UploadStopped(READ_FAILED) from error
         self.sent.append(SentFile(name=checked.kind.file_name(checked.name), size=size))
 
     def _count(self, checked: _Checked, size: int, more: int) -> int:

@@ -17,8 +17,10 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.test.utils import override_settings
 
 from activity.models import Entry, Kind, Outcome
+from chats import streaming
 from chats.models import ChatStatus, ChatSubmission
 from chats.streaming import READ_BYTES
+from chats.uploads import sniff
 from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
@@ -381,4 +383,156 @@ def test_the_refresh_button_posts_to_an_address_that_is_never_streamed(
     assert response.status_code == 200
     assert "LinkedIn Recruiter" in page_of(response)  # the chosen API's fields, text kept
     assert "Kept message</textarea>" in page_of(response)
+    assert sandbox.state.chats == []
+
+
+# --- parts that cannot be read, and unexpected errors: words, never a server error -----------
+
+
+def raw_body(client: Client, account: LinkedAccount, *parts: bytes) -> bytes:
+    """The composer's text fields, then `parts` as written, then the closing delimiter."""
+    closing = f"--{BOUNDARY}--\r\n".encode()
+    fields = bytes(encode_multipart(BOUNDARY, form(client, account)))
+    return fields[: -len(closing)] + b"".join(parts) + closing
+
+
+def raw_part(headers: str, data: bytes) -> bytes:
+    return f"--{BOUNDARY}\r\n{headers}\r\n\r\n".encode() + data + b"\r\n"
+
+
+def png_part(disposition: str = 'form-data; name="attachments"; filename="p.png"') -> bytes:
+    return raw_part(f"Content-Disposition: {disposition}\r\nContent-Type: image/png", PNG)
+
+
+# parse_header_parameters refuses both: an RFC 2231 charset it does not know, a value too long.
+UNKNOWN_CHARSET = "form-data; name=\"attachments\"; filename*=bogus''q.png"
+TOO_LONG = 'form-data; name="attachments"; filename="' + "a" * 12_000 + '.png"'
+# Parsed, but longer than a part's headers may be (MAX_PART_HEADER_BYTES, 8 KiB).
+LONGER_THAN_ALLOWED = 'form-data; name="attachments"; filename="' + "a" * 9_000 + '.png"'
+
+
+def assert_refused_before_any_request(response: Any) -> None:
+    assert response.status_code == 400
+    page = page_of(response)
+    assert "The upload could not be read as the composer&#x27;s form: choose the files again." in (
+        page
+    )
+    assert "Kept message</textarea>" in page and UNCONFIRMED not in page
+    assert len(responses.calls) == 0
+    assert not ChatSubmission.objects.exists()  # the token is not used up
+    assert not Entry.objects.filter(kind=Kind.CHAT).exists()
+
+
+@responses.activate
+def test_a_text_part_whose_disposition_cannot_be_read_is_refused_before_any_request(
+    client_in: Client, account: LinkedAccount
+) -> None:
+    note = raw_part("Content-Disposition: form-data; name=\"note\"; filename*=bogus''x", b"hi")
+    body = raw_body(client_in, account, note, png_part())
+
+    response = client_in.generic("POST", NEW, body, content_type=MULTIPART_CONTENT)
+
+    assert_refused_before_any_request(response)
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "disposition",
+    [TOO_LONG, LONGER_THAN_ALLOWED, UNKNOWN_CHARSET],
+    ids=["too-long-to-parse", "over-8-KiB", "unknown-charset"],
+)
+def test_a_first_file_whose_headers_cannot_be_read_is_refused_before_any_request(
+    client_in: Client, account: LinkedAccount, disposition: str
+) -> None:
+    body = raw_body(client_in, account, png_part(disposition))
+
+    response = client_in.generic("POST", NEW, body, content_type=MULTIPART_CONTENT)
+
+    assert_refused_before_any_request(response)
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [TOO_LONG, LONGER_THAN_ALLOWED, UNKNOWN_CHARSET],
+    ids=["too-long-to-parse", "over-8-KiB", "unknown-charset"],
+)
+def test_a_later_file_whose_headers_cannot_be_read_is_unconfirmed_and_starts_nothing(
+    client_in: Client, account: LinkedAccount, sandbox: RunningSandbox, disposition: str
+) -> None:
+    body = raw_body(client_in, account, png_part(), png_part(disposition))
+
+    response = client_in.generic("POST", NEW, body, content_type=MULTIPART_CONTENT)
+
+    assert response.status_code == 200
+    assert_unconfirmed(page_of(response), "The upload could not be read as the composer")
+    assert sandbox.state.chats == []
+
+
+def test_an_empty_later_file_is_unconfirmed_and_starts_nothing(
+    client_in: Client, account: LinkedAccount, sandbox: RunningSandbox
+) -> None:
+    # The first file already went: an empty one after it can only stop the request part-way.
+    data = form(client_in, account, attachments=[upload("p.png", PNG), upload("empty.png", b"")])
+
+    page = page_of(client_in.post(NEW, data))
+
+    assert_unconfirmed(page, "“empty.png”: This file is empty: choose the file you meant to send.")
+    assert sandbox.state.chats == []
+
+
+@responses.activate
+def test_an_unexpected_error_checking_the_first_file_is_refused_before_any_request(
+    client_in: Client,
+    account: LinkedAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(head: bytes) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("chats.streaming.sniff", broken)
+    data = form(client_in, account, attachments=[upload("p.png", PNG)])
+
+    assert_refused_before_any_request(client_in.post(NEW, data))
+
+
+def test_an_unexpected_error_reading_a_later_file_is_unconfirmed_and_starts_nothing(
+    client_in: Client,
+    account: LinkedAccount,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[bytes] = []
+
+    def broken_the_second_time(head: bytes) -> Any:
+        calls.append(head)
+        if len(calls) > 1:
+            raise RuntimeError("a bug")
+        return sniff(head)
+
+    monkeypatch.setattr("chats.streaming.sniff", broken_the_second_time)
+    data = form(client_in, account, attachments=[upload("p.png", PNG), upload("q.png", PNG)])
+
+    response = client_in.post(NEW, data)
+
+    assert response.status_code == 200
+    assert_unconfirmed(page_of(response), "Reading the upload failed part-way.")
+    assert sandbox.state.chats == []
+
+
+def test_an_unexpected_error_inside_a_file_being_sent_is_unconfirmed_and_starts_nothing(
+    client_in: Client,
+    account: LinkedAccount,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: streaming.ChatUpload, *args: Any) -> int:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(streaming.ChatUpload, "_count", broken)
+    data = form(client_in, account, video_message=upload("clip.mp4", VIDEO))
+
+    response = client_in.post(NEW, data)
+
+    assert response.status_code == 200
+    assert_unconfirmed(page_of(response), "Reading the upload failed part-way.")
     assert sandbox.state.chats == []

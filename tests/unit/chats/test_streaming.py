@@ -5,10 +5,11 @@ import io
 import random
 
 import pytest
+from django.core.exceptions import BadRequest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, encode_multipart
 
-from chats.streaming import MultipartReader, _CutOff
+from chats.streaming import MAX_PART_HEADER_BYTES, MultipartReader, _CutOff, _part_head
 
 # Data that almost holds a delimiter, to catch a boundary looked for in the wrong place.
 TRICKY = (b"\r\n--" + BOUNDARY.encode()[:-1] + b"x") * 50 + bytes(range(256)) * 40
@@ -75,3 +76,35 @@ def test_drain_reads_the_rest_and_stops_at_the_length() -> None:
     reader.next_part()
     reader.drain()
     assert stream.read() == b"NEXT REQUEST"
+
+
+def one_part(headers: bytes) -> bytes:
+    boundary = BOUNDARY.encode()
+    return b"--" + boundary + b"\r\n" + headers + b"\r\n\r\ndata\r\n--" + boundary + b"--\r\n"
+
+
+@pytest.mark.parametrize("spare", [0, 1, 1000, 2 * MAX_PART_HEADER_BYTES])
+def test_headers_past_the_limit_are_refused_even_within_one_block(spare: int) -> None:
+    # The whole body arrives in one read: the limit holds once the headers' end is found too.
+    prefix = b'Content-Disposition: form-data; name="attachments"; filename="'
+    headers = prefix + b"a" * (MAX_PART_HEADER_BYTES - len(prefix) - 3 + spare) + b'"'
+    data = one_part(headers)  # with the line end after the boundary: the limit plus spare
+    reader = MultipartReader(io.BytesIO(data).read, BOUNDARY.encode(), len(data))
+    if spare == 0:
+        assert reader.next_part() is not None  # exactly at the limit: taken
+        return
+    with pytest.raises(BadRequest):
+        reader.next_part()
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b"Content-Disposition: form-data; name=\"note\"; filename*=bogus''x",
+        b'Content-Disposition: form-data; name="' + b"a" * 12_000 + b'"',
+    ],
+)
+def test_a_content_disposition_that_cannot_be_parsed_marks_the_part(disposition: bytes) -> None:
+    head = _part_head(b"\r\n" + disposition + b"\r\nContent-Type: image/png")
+    assert head.unreadable and head.name == "" and head.filename is None
+    assert not _part_head(b'\r\nContent-Disposition: form-data; name="note"').unreadable
