@@ -284,8 +284,8 @@ class RowContext:
 
     @cached_property
     def months(self) -> dict[int, str]:
-        """|date's "M", in the active language: Jan, Feb..."""
-        return {number: str(name).title() for number, name in MONTHS_3.items()}
+        """|date's "M", in the active language: Jan, Feb..., escaped."""
+        return {number: html.escape(str(name).title()) for number, name in MONTHS_3.items()}
 
 
 # --- the partials, in the template's order -------------------------------------------------
@@ -383,13 +383,16 @@ def _age(row: RowView, context: RowContext) -> SafeString:
         date = row.invitation.date if row.invitation else ""
         return markup('<span title="Sent {}">{}</span>', date or "at an unknown time", date or "?")
     moment = sent_at.astimezone(context.timezone)  # the |date filter's conversion
-    return markup(
-        '<time datetime="{}" title="Sent {} UTC" data-local-title>{}</time>',
-        moment.isoformat(),  # |date:'c'
-        # |date:'j M Y, H:i', without the general formatter (a good share of a row's time)
+    # |date:'c', then |date:'j M Y, H:i' without the general formatter (a good share of a
+    # row's time). Digits, the ISO form's signs, compact_age's words and the month names,
+    # escaped once per page: nothing in it to escape.
+    when = (
         f"{moment.day} {context.months[moment.month]} {moment.year:04d}, "
-        f"{moment.hour:02d}:{moment.minute:02d}",
-        compact_age(context.now - sent_at),
+        f"{moment.hour:02d}:{moment.minute:02d}"
+    )
+    return SafeString(
+        f'<time datetime="{moment.isoformat()}" title="Sent {when} UTC" data-local-title>'
+        f"{compact_age(context.now - sent_at)}</time>"
     )
 
 

@@ -144,12 +144,31 @@ def listed_invitations_remember(*, account: LinkedAccount, items: list[ReceivedI
 
 def _listed_stored_key(account: LinkedAccount, copies: dict[str, tuple[str, str]]) -> str:
     """Names the account and exactly these copies. The account's creation time is in it: an
-    account deleted (its copies with it) and another created with the same id is another."""
+    account deleted (its copies with it) and another created with the same id is another. So
+    is the account's generation (listed_copies_missing), so copies found missing are written
+    again by the next view of their page."""
     digest = hashlib.blake2b(digest_size=16)
     for invitation_id, (secret, name) in copies.items():
         digest.update(f"{invitation_id}\0{secret}\0{name}\0".encode("utf-8", "surrogatepass"))
     created = account.created_at.timestamp()
-    return f"listed-invitations-stored:{account.pk}:{created}:{digest.hexdigest()}"
+    generation = cache.get(_listed_generation_key(account), 0)
+    return f"listed-invitations-stored:{account.pk}:{created}:{generation}:{digest.hexdigest()}"
+
+
+def _listed_generation_key(account: LinkedAccount) -> str:
+    return f"listed-invitations-generation:{account.pk}"
+
+
+def listed_copies_missing(account: LinkedAccount) -> None:
+    """A decision found no copy of an invitation a page showed (a database restored from a
+    backup, copies lost to a power cut): forget every note that the account's pages are
+    stored, so the reload the person is asked for stores them again."""
+    key = _listed_generation_key(account)
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        cache.set(key, 1, timeout=None)
 
 
 def _storable(text: str, limit: int) -> bool:
@@ -286,6 +305,7 @@ def decision_claim(
     copy = _listed_copy(account, invitation_id) if listed is None else listed.get(invitation_id)
     if copy is None or (account.provider == ProviderChoice.LINKEDIN and not copy.shared_secret):
         record.delete()  # nothing was tried: leave it free for a fresh page
+        listed_copies_missing(account)
         return Decision(
             invitation_id,
             action,

@@ -117,8 +117,12 @@ CACHES = {
 # core/sessions.py); with Redis, "django.contrib.sessions.backends.cache" (or cached_db) keeps
 # them there instead.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="postpress_dashboard.core.sessions")
-# Django's ModelBackend, the signed-in user read by hand-written SQL (core/auth_backend.py).
-AUTHENTICATION_BACKENDS = ["postpress_dashboard.core.auth_backend.ModelBackend"]
+# Django's ModelBackend, the signed-in user read by hand-written SQL (core/auth_backend.py);
+# Django's own after it only for the sessions that name it (signed in before it was added).
+AUTHENTICATION_BACKENDS = [
+    "postpress_dashboard.core.auth_backend.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,8 +5,9 @@ made before a call (the decision, the send's cap slot) is committed the usual wa
 before the call starts. What is written after the call (its outcome and its Activity entry)
 need not wait for the disk: if the machine loses power before it reaches the disk, the claim
 is still there, still "in progress", and two minutes on it reads as "may have gone through"
-for a person to check, as after a worker killed mid-call. A process that crashes loses
-nothing either way; only a power cut or an operating system crash can. Waiting for the disk
+for a person to check, as after a worker killed mid-call. A dashboard process that crashes
+loses nothing either way; a power cut, an operating system crash or (on PostgreSQL) a crash
+of the database server itself can lose the last such commits, never a claim. Waiting for the disk
 cost each decision a millisecond or more (an fsync), the larger part of what the dashboard
 added to an accept.
 

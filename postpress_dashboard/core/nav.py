@@ -1,6 +1,6 @@
 """The top bar's URLs, resolved once per process."""
 
-from functools import cache
+from functools import lru_cache
 
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -25,7 +25,7 @@ def nav_urls() -> dict[str, str]:
     return _nav_urls(get_script_prefix(), get_urlconf())
 
 
-@cache
+@lru_cache(maxsize=8)  # a few script prefixes at most: a forwarded header could vary it
 def _nav_urls(script_prefix: str, urlconf: str | None) -> dict[str, str]:
     del script_prefix, urlconf  # the cache's key: reverse() reads both
     return {key: reverse(name) for key, name in NAV_URL_NAMES.items()}

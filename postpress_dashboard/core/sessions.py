@@ -13,6 +13,10 @@ from postpress_dashboard.core import rawsql
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
         session = self.model
+        key = self.session_key or ""
+        if not (key.isascii() and key.isalnum()):  # never one Django made (a NUL fails PostgreSQL)
+            self._session_key = None
+            return None
         sql = (
             f"SELECT {rawsql.column(session, 'session_data')} FROM {rawsql.table(session)}"  # noqa: S608 (names from the model, quoted; values are parameters)
             f" WHERE {rawsql.column(session, 'session_key')} = %s"

@@ -67,7 +67,8 @@ def get_account_for_team(team: Team, account_pk: int | str) -> LinkedAccount:
     Takes the id as an int or as text straight from a query or form (not a number: 404).
     """
     if isinstance(account_pk, str):
-        if not (account_pk.isascii() and account_pk.isdigit()):
+        # No id has more than 19 digits; int() refuses over 4,300 (ValueError).
+        if not (account_pk.isascii() and account_pk.isdigit()) or len(account_pk) > 20:
             raise Http404("No such account in this team.")
         account_pk = int(account_pk)
     # Every view that acts on an account asks: in SQL written out (core/rawsql.py).

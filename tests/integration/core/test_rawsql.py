@@ -216,3 +216,52 @@ def test_requests_are_signed_in_through_these_settings(
     assert response.status_code == 200
     assert response.wsgi_request.user == alice
     assert "django_session" in queries[0]["sql"]
+
+
+def test_copies_found_missing_are_stored_again_by_the_reload_the_person_is_asked_for(
+    alice: User, team: Team
+) -> None:
+    account = _account(team, "Alice on LinkedIn")
+    page = [_listed("inv_1", "s1")]
+    services.listed_invitations_remember(account=account, items=page)
+    ListedInvitation.objects.all().delete()  # a database restored from a backup, say
+
+    refused = services.invitation_decide(
+        account=account, invitation_id="inv_1", action="accept", actor=alice
+    )
+    assert "Reload the inbox" in refused.refusal
+    services.listed_invitations_remember(account=account, items=page)  # the reload
+
+    assert ListedInvitation.objects.filter(account=account, invitation_id="inv_1").exists()
+
+
+def test_a_session_signed_in_before_the_dashboard_s_backend_stays_signed_in(
+    client: Client, alice: User, team: Team
+) -> None:
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == alice
+
+
+def test_a_wrong_password_is_checked_once(
+    client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = []
+    original = User.check_password
+
+    def counting(user: User, raw_password: str) -> bool:
+        checked.append(raw_password)
+        return original(user, raw_password)
+
+    monkeypatch.setattr(User, "check_password", counting)
+    assert not client.login(username="alice", password="wrong-password")
+    assert checked == ["wrong-password"]
+    assert client.login(username="alice", password="alice-password-1")
+
+
+@pytest.mark.parametrize("key", ["\x00abcdefghijk", "abcdefgh ijk", "abcdéfghijkl", "abc'defghijk"])
+def test_a_session_key_django_never_makes_is_no_session(key: str) -> None:
+    store = SessionStore(key)
+    assert store.load() == {}
+    assert store.session_key is None

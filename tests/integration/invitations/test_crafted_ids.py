@@ -30,6 +30,7 @@ def test_an_id_beyond_any_row_in_a_path_is_not_found(alice_client: Client, path:
     [
         {"account": HUGE},
         {"account": HUGE, "days": "3"},
+        {"account": "9" * 5000},  # more digits than int() takes
     ],
 )
 def test_an_account_id_beyond_any_row_in_a_query_is_not_found(

@@ -2,7 +2,7 @@
 
 from django.urls import reverse, set_script_prefix
 
-from postpress_dashboard.core.nav import NAV_URL_NAMES, nav_urls
+from postpress_dashboard.core.nav import NAV_URL_NAMES, _nav_urls, nav_urls
 
 
 def test_each_link_is_its_url_name_resolved() -> None:
@@ -16,3 +16,13 @@ def test_another_script_prefix_gets_its_own_urls() -> None:
         assert nav_urls()["inbox"] == "/dashboard" + plain
     finally:
         set_script_prefix("/")
+
+
+def test_the_cache_keeps_a_few_script_prefixes_only() -> None:
+    try:
+        for number in range(50):
+            set_script_prefix(f"/prefix-{number}/")
+            nav_urls()
+    finally:
+        set_script_prefix("/")
+    assert _nav_urls.cache_info().currsize <= 8
