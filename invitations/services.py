@@ -210,8 +210,7 @@ def _listed_upsert(account: LinkedAccount, copies: dict[str, tuple[str, str]]) -
         f"WHERE {table}.{secret_col} <> excluded.{secret_col} "
         f"OR {table}.{name_col} <> excluded.{name_col} OR {table}.{at_col} < %s"
     )
-    # Written after the list call: a copy lost to a power cut asks for a reload, no more.
-    with outcome_transaction(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one statement: its own transaction
         cursor.execute(sql, [*values, stale])
 
 
