@@ -105,8 +105,7 @@ def inbox_rows(bench: Bench) -> list[Row]:
             "Inbox: database queries per page view, first views of pages 2-4 included",
             ", ".join(f"{_values(counts)} with {size} rows" for size, counts in queries.items()),
             "<= 6 on any view, whatever the page size",
-            len({tuple(counts) for counts in queries.values()}) == 1
-            and max(queries[100]) <= 6,
+            len({tuple(counts) for counts in queries.values()}) == 1 and max(queries[100]) <= 6,
         )
     )
     return rows
