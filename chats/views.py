@@ -12,6 +12,7 @@ on, the upload goes on to postpress while it arrives instead (`_chat_new_streame
 chats/streaming.py): the text fields are read first, then CSRF and the form checked on them.
 """
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -168,14 +169,30 @@ def _chat_new(request: TeamRequest, handler: CappedUploadHandler) -> HttpRespons
     if not form.is_valid():
         return _render(request, form, status=400)
     chat = form.new_chat()
-    try:
-        outcome = services.chat_start(
+    return _start_answered(
+        request,
+        form,
+        chat,
+        lambda: services.chat_start(
             account=form.cleaned_data["account"],
             chat=chat,
             files=form.sent_files(),
             actor=request.user,
             submission=form.cleaned_data["submission"],
-        )
+        ),
+    )
+
+
+def _start_answered(
+    request: TeamRequest,
+    form: ChatStartForm,
+    chat: NewChat,
+    start: Callable[[], services.ChatOutcome],
+) -> HttpResponse:
+    """The page after a start, stored or streamed: the started chat, or the form with what
+    stopped it in words."""
+    try:
+        outcome = start()
     except ApiKeyUnavailable as unavailable:
         form.add_error(None, api_key_problem(unavailable.state))
     except services.WriteRefused as refused:
@@ -223,27 +240,19 @@ def _chat_new_streamed(request: TeamRequest, upload: streaming.ChatUpload) -> Ht
         form.add_error(refusal.field, refusal.words)
         return _render(request, form, status=400)
     chat = form.new_chat()  # its files follow from the upload
-    try:
-        outcome = services.chat_start_streamed(
+    return _start_answered(
+        request,
+        form,
+        chat,
+        lambda: services.chat_start_streamed(
             account=cleaned["account"],
             chat=chat,
             files=upload.files(),
             sent=upload.sent,
             actor=request.user,
             submission=cleaned["submission"],
-        )
-    except ApiKeyUnavailable as unavailable:
-        form.add_error(None, api_key_problem(unavailable.state))
-    except services.WriteRefused as refused:
-        form.add_error(None, str(refused))
-    except WriteUnconfirmed as unconfirmed:
-        form.start_unconfirmed = True
-        form.add_error(None, f"{unconfirmed.message} {RESOLVE_IN_ACTIVITY}")
-    except PostpressError as error:
-        _place_api_error(form, error)
-    else:
-        return _started(request, form, chat, outcome)
-    return _render(request, form)
+        ),
+    )
 
 
 def _started(
