@@ -21,7 +21,7 @@ from chats import streaming
 from chats.models import ChatStatus, ChatSubmission
 from chats.streaming import READ_BYTES
 from chats.uploads import sniff
-from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
+from postpress_dashboard.sandbox.server import RunningSandbox
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
@@ -41,18 +41,6 @@ pytestmark = pytest.mark.usefixtures("stream_every_upload")
 def stream_every_upload() -> Iterator[None]:
     with override_settings(CHAT_UPLOAD_STREAM_FROM_BYTES=0):
         yield
-
-
-@pytest.fixture(scope="module")
-def sandbox_server() -> Iterator[RunningSandbox]:
-    with running_sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
-    sandbox_server.state.reset()
-    return sandbox_server
 
 
 @pytest.fixture
