@@ -164,3 +164,23 @@ def test_production_refuses_to_start_without_its_database_and_cache(
 
     assert result.returncode != 0
     assert f"Set the {variable} environment variable" in result.stderr
+
+
+def test_sessions_are_read_by_the_dashboard_s_own_store_unless_the_deployment_names_another(
+    production_env: dict[str, str],
+) -> None:
+    skip_if_dotenv_sets("SESSION_ENGINE")
+    show_engine = (
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.SESSION_ENGINE)",
+    )
+
+    default = manage(production_env, *show_engine)
+    named = manage(
+        production_env | {"SESSION_ENGINE": "django.contrib.sessions.backends.cache"}, *show_engine
+    )
+
+    assert default.stdout.strip() == "postpress_dashboard.core.sessions", default.stderr
+    assert named.stdout.strip() == "django.contrib.sessions.backends.cache", named.stderr
