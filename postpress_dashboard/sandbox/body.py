@@ -16,8 +16,9 @@ MAX_TRAILER_LINES = 100
 # Chunk sizes up to 2**64 - 1: more hex digits than this cannot be a real chunk.
 MAX_SIZE_DIGITS = 16
 _HEX = frozenset(b"0123456789abcdefABCDEF")
-# The most asked of the socket at once, whatever the chunk size or Content-Length says: a read
-# of a 16-digit size would not fit an index (OverflowError) or be allocated before it arrives.
+# The most asked of the socket at once (a read, or a line), whatever the chunk size or
+# Content-Length says: a read of a 16-digit size would not fit an index (OverflowError) or be
+# allocated before it arrives.
 READ_BYTES = 1024 * 1024
 
 
@@ -60,7 +61,7 @@ class LengthBody:
         if self._left == 0:
             return b""
         wanted = self._left if size is None or size < 0 else min(size, self._left)
-        line = self._stream.readline(wanted)
+        line = self._stream.readline(min(wanted, READ_BYTES))
         if not line:
             raise BodyCutOff(f"the body stopped {self._left} bytes before its Content-Length")
         self._left -= len(line)

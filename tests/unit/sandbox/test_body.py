@@ -78,3 +78,18 @@ def test_a_chunk_larger_than_a_read_comes_out_whole() -> None:
     body = ChunkedBody(io.BufferedReader(io.BytesIO(framed)))
     assert body.read() == data and body.finished
     assert LengthBody(io.BufferedReader(io.BytesIO(data)), len(data)).read() == data
+
+
+def test_a_huge_content_length_read_by_lines_is_cut_off_not_an_overflow() -> None:
+    body = LengthBody(io.BufferedReader(io.BytesIO(b"line\r\nrest")), 2**64)
+    assert body.readline() == b"line\r\n"
+    assert body.readline() == b"rest"
+    with pytest.raises(BodyCutOff):
+        body.readline()
+
+
+def test_a_line_longer_than_a_read_comes_in_parts_of_at_most_a_read() -> None:
+    line = b"x" * (READ_BYTES + 10) + b"\n"
+    body = LengthBody(io.BufferedReader(io.BytesIO(line)), len(line))
+    assert body.readline() == line[:READ_BYTES]
+    assert body.readline() == line[READ_BYTES:] and body.finished
