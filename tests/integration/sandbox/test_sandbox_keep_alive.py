@@ -62,13 +62,14 @@ def test_a_client_asking_to_close_gets_its_connection_closed(
     assert response.will_close
 
 
+@pytest.mark.parametrize("length", ["twelve", "-2", "+2", "2.0"])
 def test_after_a_body_it_cannot_measure_the_connection_is_closed(
-    sandbox: RunningSandbox, connection: HTTPConnection
+    sandbox: RunningSandbox, connection: HTTPConnection, length: str
 ) -> None:
     connection.putrequest("POST", "/api/v1/users/invite")
     connection.putheader("X-API-KEY", sandbox.api_key)
     connection.putheader("Content-Type", "application/json")
-    connection.putheader("Content-Length", "twelve")
+    connection.putheader("Content-Length", length)
     connection.endheaders(b"{}")
     response = connection.getresponse()
     response.read()
