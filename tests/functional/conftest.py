@@ -306,5 +306,10 @@ def sign_in(
 
 
 def wait_for_htmx(page: Page) -> None:
-    """Until no htmx request is in flight (htmx marks requesting elements with .htmx-request)."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    """Until no htmx request is in flight and what it swapped in has settled: htmx marks
+    requesting elements with .htmx-request, and hooks up swapped-in elements (their hx-trigger
+    listeners) only when it settles, 20 ms after the swap (.htmx-added until then)."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.functional.conftest import Dashboard, sign_in
+from tests.functional.conftest import Dashboard, sign_in, wait_for_htmx
 
 
 def test_a_recruiter_chat_schedules_its_follow_up_after_five_days(
@@ -13,6 +13,7 @@ def test_a_recruiter_chat_schedules_its_follow_up_after_five_days(
     page.get_by_label("LinkedIn API", exact=True).select_option(label="Recruiter")
     # The Recruiter options (and with them the follow-up) are swapped in by htmx.
     expect(page.get_by_role("group", name="Follow-up (Recruiter PRO)")).to_be_visible()
+    wait_for_htmx(page)  # its previews listen for typing once settled
     page.get_by_label("Recipients", exact=True).fill("AEAAcandidate1")
     page.get_by_label("Message", exact=True).fill("Hello, a role you may like")
     # The preview's request has answered, so none is in flight when the form is sent.

@@ -20,6 +20,7 @@ def test_the_recruiter_preview_drops_a_script_and_keeps_bold(
     page.get_by_label("LinkedIn API", exact=True).select_option(label="Recruiter")
     preview = page.locator("#message-preview")
     expect(preview).to_have_text("Nothing to preview yet.")
+    wait_for_htmx(page)  # the swapped-in preview listens for typing once settled
 
     page.get_by_label("Message", exact=True).fill(
         "<script>document.title = 'pwned'</script><strong>Hello</strong> there"

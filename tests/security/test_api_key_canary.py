@@ -56,7 +56,9 @@ def capture_everything(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 @pytest.fixture
 def canary() -> str:
-    return f"pp_live_CANARY_{uuid.uuid4().hex}"
+    # Its end is no digit nor hex: a page's last five characters checked must not turn up by
+    # chance in a time's microseconds or a token.
+    return f"pp_live_CANARY_{uuid.uuid4().hex}_QXZW"
 
 
 @pytest.fixture

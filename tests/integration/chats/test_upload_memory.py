@@ -24,7 +24,7 @@ import requests
 from cryptography.fernet import Fernet
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
-from bench.stack import MIB, free_port, peak_resident_bytes, stop, wait_for_port
+from bench.stack import MIB, free_ports, peak_resident_bytes, stop, wait_for_port
 from bench.uploads import write_video
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,7 +105,7 @@ def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
         "PYTHONUNBUFFERED": "1",
         "CHAT_UPLOAD_STREAM_FROM_BYTES": getattr(request, "param", str(16 * MIB)),
     }
-    sandbox_port, dashboard_port = free_port(), free_port()
+    sandbox_port, dashboard_port = free_ports(2)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         manage(env, "migrate", "--noinput")

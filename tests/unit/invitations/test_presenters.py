@@ -158,6 +158,13 @@ def context(row: RowView, **overrides: Any) -> tuple[RowContext, dict[str, Any]]
     }
 
 
+@pytest.fixture(autouse=True)
+def clock_at_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template reads the clock (a row's age, a claim gone stale) where the presenter is
+    given NOW: both read NOW, however long after the import a test runs."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
 def template(partial: str, values: dict[str, Any]) -> str:
     return render_to_string(f"{TEMPLATE}#{partial}", values)
 

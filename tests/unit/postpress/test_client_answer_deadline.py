@@ -355,7 +355,7 @@ def test_headers_trickling_in_real_time_are_given_up_on_at_the_deadline(serve):
 def test_a_get_whose_answer_stalls_past_its_read_timeout_is_retried_within_the_budget(serve):
     # Real time: each receive still waits at most the read timeout, and a GET is asked again.
     server = serve(stalling_after_the_status_line, answering(INVITATION_PAGE))
-    postpress = client_for(server, Timeouts(read=0.3, total=10.0))
+    postpress = client_for(server, Timeouts(read=1.0, total=10.0))  # the stall lasts PATIENCE
 
     page = postpress.list_received_invitations(account_id=ACCOUNT_ID)
 
