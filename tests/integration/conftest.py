@@ -1,5 +1,5 @@
 """A sandbox served over real HTTP, started once for the whole run and re-seeded before every
-test that asks for it (the sandbox's own tests, the streamed uploads)."""
+test that asks for it (the sandbox's own tests, the streamed uploads, the campaigns)."""
 
 from collections.abc import Iterator
 

@@ -17,24 +17,12 @@ from campaigns.services import PacingFields, campaign_create, campaign_start, ca
 from campaigns.templating import template_parse
 from postpress_dashboard.core import clock
 from postpress_dashboard.core.clock import FakeClock
-from postpress_dashboard.sandbox.server import RunningSandbox, running_sandbox
+from postpress_dashboard.sandbox.server import RunningSandbox
 from postpress_dashboard.teams import services as team_services
 from postpress_dashboard.teams.models import LinkedAccount, Team
 
 # A Monday, 09:00 UTC.
 MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def campaign_sandbox_server() -> Iterator[RunningSandbox]:
-    with running_sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def campaign_sandbox(campaign_sandbox_server: RunningSandbox) -> RunningSandbox:
-    campaign_sandbox_server.state.reset()
-    return campaign_sandbox_server
 
 
 @pytest.fixture
@@ -45,9 +33,9 @@ def fake_clock() -> Iterator[FakeClock]:
 
 
 @pytest.fixture
-def sandbox_team(campaign_sandbox: RunningSandbox, alice: User) -> Team:
+def sandbox_team(sandbox: RunningSandbox, alice: User) -> Team:
     team = team_services.team_create(
-        name="Outreach", base_url=campaign_sandbox.base_url, api_key=campaign_sandbox.api_key
+        name="Outreach", base_url=sandbox.base_url, api_key=sandbox.api_key
     )
     team_services.member_add(team=team, user=alice, role="admin", actor=None)
     return team

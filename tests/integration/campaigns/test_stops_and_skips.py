@@ -134,7 +134,7 @@ def test_it_stops_at_95_percent_usage(
     make_campaign: MakeCampaign,
     fake_clock: FakeClock,
     sandbox_linkedin: LinkedAccount,
-    campaign_sandbox: RunningSandbox,
+    sandbox: RunningSandbox,
 ) -> None:
     sandbox_linkedin.daily_cap = sandbox_linkedin.weekly_cap = 500
     sandbox_linkedin.save()
@@ -260,7 +260,7 @@ def test_postpress_unreachable_waits_and_the_campaign_goes_on_when_it_answers(
     make_campaign: MakeCampaign,
     fake_clock: FakeClock,
     sandbox_team: object,
-    campaign_sandbox: RunningSandbox,
+    sandbox: RunningSandbox,
 ) -> None:
     from campaigns.services import campaign_step_run
     from postpress_dashboard.teams.models import Team
@@ -275,7 +275,7 @@ def test_postpress_unreachable_waits_and_the_campaign_goes_on_when_it_answers(
     assert campaign.state == CampaignState.RUNNING and campaign.waits_in_a_row == 1
     assert campaign.recipients.get().status == RecipientStatus.QUEUED
     Team.objects.filter(pk=sandbox_team.pk).update(  # type: ignore[attr-defined]
-        base_url=campaign_sandbox.base_url
+        base_url=sandbox.base_url
     )
     run_campaign(campaign, fake_clock)
     campaign.refresh_from_db()
